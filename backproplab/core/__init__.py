@@ -1,0 +1,18 @@
+"""The pure-NumPy core: ops, the MLP, the recorded pass, gradient checks, training.
+
+Nothing here imports matplotlib or ipywidgets.
+"""
+
+from .gradcheck import EntryCheck, check_gradients, check_parameter, check_vjp, relative_error
+from .jacobian import MAX_JACOBIAN_ENTRIES, JacobianInfo, format_shape
+from .network import MLP
+from .ops import (ACTIVATIONS, Affine, CrossEntropy, ReLU, Sigmoid, Softmax, SoftmaxCrossEntropy,
+                  Tanh, get_activation, one_hot)
+from .trace import Factor, Step, Trace
+
+__all__ = [
+    "ACTIVATIONS", "Affine", "CrossEntropy", "EntryCheck", "Factor", "JacobianInfo",
+    "MAX_JACOBIAN_ENTRIES", "MLP", "ReLU", "Sigmoid", "Softmax", "SoftmaxCrossEntropy", "Step",
+    "Tanh", "Trace", "check_gradients", "check_parameter", "check_vjp", "format_shape",
+    "get_activation", "one_hot", "relative_error",
+]

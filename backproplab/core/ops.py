@@ -1,0 +1,349 @@
+"""The ops of an MLP, each with its forward rule, its backward rule (a
+vector-Jacobian product) and its local Jacobian side by side.
+
+Shapes: B is the batch size, n_in / n_out the layer widths, C the classes.
+``forward(...) -> (out, cache)``; ``backward(dout, cache) -> gradients``.
+``jacobian_info(cache, role)`` describes d(out)/d(input) without building it;
+``jacobian(cache, role)`` builds it (see :mod:`backproplab.core.jacobian` for the
+shape convention and the size guard).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..errors import ConfigError
+from .jacobian import MAX_JACOBIAN_ENTRIES, JacobianInfo, format_shape, guard_size
+
+
+def _unbatch(J: np.ndarray, batch: int, *, out_batched: bool = True) -> np.ndarray:
+    """For one sample, drop the batch axes of a full Jacobian: rows read as vectors."""
+    if batch != 1:
+        return J
+    J = J[0] if out_batched else J
+    return J[..., 0, :] if J.ndim >= 2 and J.shape[-2] == 1 else J
+
+
+# --------------------------------------------------------------------------- affine
+class AffineCache(NamedTuple):
+    H: np.ndarray  # (B, n_in)       the layer's input
+    W: np.ndarray  # (n_in + 1, n_out) bias row first
+
+
+class Affine:
+    """``z = [1 H] · W``: the bias is folded into row 0 of W.
+
+    Computed as ``W[0] + H · W[1:]``, which equals ``[1 H] · W`` without building
+    the (B, n_in + 1) matrix ``[1 H]``.
+    """
+
+    name = "affine"
+    roles = ("input", "weight")
+
+    @staticmethod
+    def forward(H: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, AffineCache]:
+        z = np.dot(H, W[1:])  # (B, n_out)
+        z += W[0]  # (B, n_out)  + the bias row, broadcast over the batch
+        return z, AffineCache(H, W)
+
+    @staticmethod
+    def backward(
+        dz: np.ndarray, cache: AffineCache, *, need_input_grad: bool = True
+    ) -> tuple[np.ndarray | None, np.ndarray]:
+        """Return ``(dH, dW)``; ``dH`` is None when ``need_input_grad`` is False."""
+        H, W = cache
+        dW = np.empty_like(W)  # (n_in + 1, n_out)
+        dW[0] = dz.sum(axis=0)  # (n_out,)      bias row: [1 ...]ᵀ · dz sums the batch
+        np.dot(H.T, dz, out=dW[1:])  # (n_in, n_out)  Hᵀ · dz, the sum over the batch
+        if not need_input_grad:
+            return None, dW
+        # The bias row of W multiplies the constant 1, not H: it has no path back
+        # to H, so only W[1:] carries the gradient. Keeping it would give the wrong
+        # shape (n_in + 1 columns) and credit H with the bias's gradient.
+        dH = np.dot(dz, W[1:].T)  # (B, n_in)
+        return dH, dW
+
+    @staticmethod
+    def jacobian_info(cache: AffineCache, role: str, *, of: str = "z", wrt: str = "") -> JacobianInfo:
+        H, W = cache
+        B, n_in = H.shape
+        n_out = W.shape[1]
+        batch = () if B == 1 else (B,)
+        if role == "input":
+            return JacobianInfo(
+                of=of, wrt=wrt or "H", shape=batch + (n_out,) + batch + (n_in,),
+                structure="dense" if B == 1 else "block-diagonal",
+                efficient=f"a product with W[1:]ᵀ ({format_shape((n_out, n_in))})",
+                efficient_entries=n_in * n_out,
+                note=f"W is {format_shape(W.shape)}; its bias row has no path back to "
+                f"{wrt or 'H'} and is dropped, leaving W[1:] ({format_shape((n_in, n_out))})",
+            )
+        if role == "weight":
+            return JacobianInfo(
+                of=of, wrt=wrt or "W", shape=batch + (n_out,) + W.shape,
+                structure="outer",
+                efficient=f"the outer product [1 H]ᵀ · δ "
+                f"({format_shape((n_in + 1, B))} · {format_shape((B, n_out))})",
+                efficient_entries=W.size,
+                note="∂z_j/∂W_ik = [1 H]_i when j = k and 0 otherwise",
+            )
+        raise ConfigError(f"Affine has roles 'input' and 'weight'; got {role!r}.")
+
+    @classmethod
+    def jacobian(
+        cls, cache: AffineCache, role: str, *, max_entries: int = MAX_JACOBIAN_ENTRIES
+    ) -> np.ndarray:
+        guard_size(cls.jacobian_info(cache, role), max_entries)
+        H, W = cache
+        B = H.shape[0]
+        if role == "input":  # J[b, j, c, i] = [b == c] W[1 + i, j]
+            J = np.eye(B, dtype=W.dtype)[:, None, :, None] * W[1:].T[None, :, None, :]
+            return _unbatch(J, B)
+        A = np.hstack([np.ones((B, 1), H.dtype), H])  # (B, n_in + 1)  [1 H]
+        n_out = W.shape[1]  # J[b, j, i, k] = [1 H]_bi [j == k]
+        J = A[:, None, :, None] * np.eye(n_out, dtype=W.dtype)[None, :, None, :]
+        return J[0] if B == 1 else J
+
+
+# ---------------------------------------------------------------- activations
+class Activation:
+    """An elementwise activation; its Jacobian is diagonal.
+
+    Subclasses give ``apply(z)`` and ``derivative(H, z)``: the derivative is
+    written through the output H where the math allows (sigmoid, tanh), as
+    scikit-learn's ``neural_network/_base.py`` does.
+    """
+
+    name = ""
+    latex = ""
+    derivative_latex = ""
+    derivative_text = ""
+    roles = ("input",)
+
+    def apply(self, z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def derivative(self, H: np.ndarray, z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def forward(self, z: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        H = self.apply(z)  # (B, n)
+        return H, (H, z)
+
+    def backward(self, dH: np.ndarray, cache: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        H, z = cache
+        return dH * self.derivative(H, z)  # (B, n)  diagonal Jacobian = elementwise product
+
+    def jacobian_info(self, cache, role: str = "input", *, of: str = "H", wrt: str = "z") -> JacobianInfo:
+        B, n = cache[0].shape
+        batch = () if B == 1 else (B,)
+        return JacobianInfo(
+            of=of, wrt=wrt, shape=batch + (n,) + batch + (n,), structure="diagonal",
+            efficient=f"an elementwise product with {self.derivative_text}",
+            efficient_entries=B * n,
+            note=f"diag({self.derivative_text}): each unit depends on its own z only",
+        )
+
+    def jacobian(self, cache, role: str = "input", *, max_entries: int = MAX_JACOBIAN_ENTRIES) -> np.ndarray:
+        guard_size(self.jacobian_info(cache, role), max_entries)
+        d = self.derivative(*cache)  # (B, n)
+        B, n = d.shape
+        J = np.einsum("bc,bj,jk->bjck", np.eye(B, dtype=d.dtype), d, np.eye(n, dtype=d.dtype))
+        return _unbatch(J, B)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Sigmoid(Activation):
+    name = "sigmoid"
+    latex = r"\sigma"
+    derivative_latex = r"H \odot (1 - H)"
+    derivative_text = "H(1 − H)"
+
+    def apply(self, z):
+        # 0.5 (1 + tanh(z / 2)) equals 1 / (1 + e^-z) and never overflows.
+        H = np.tanh(z * 0.5)
+        H += 1.0
+        H *= 0.5
+        return H
+
+    def derivative(self, H, z):
+        return H * (1.0 - H)  # σ'(z) = σ(z)(1 − σ(z)) = H(1 − H)
+
+
+class Tanh(Activation):
+    name = "tanh"
+    latex = r"\tanh"
+    derivative_latex = r"1 - H^2"
+    derivative_text = "1 − H²"
+
+    def apply(self, z):
+        return np.tanh(z)
+
+    def derivative(self, H, z):
+        return 1.0 - H * H  # tanh'(z) = 1 − tanh(z)²
+
+
+class ReLU(Activation):
+    name = "relu"
+    latex = r"\operatorname{relu}"
+    derivative_latex = r"\mathbb{1}[z > 0]"
+    derivative_text = "1[z > 0]"
+
+    def apply(self, z):
+        return np.maximum(z, 0)
+
+    def derivative(self, H, z):
+        return (z > 0).astype(z.dtype)  # relu'(0) taken as 0
+
+
+#: Hidden-layer activations by name.
+ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (Sigmoid(), Tanh(), ReLU())}
+
+
+def get_activation(name: str) -> Activation:
+    """Look an activation up by name; an unknown name's error lists the known ones."""
+    if not isinstance(name, str) or name.lower() not in ACTIVATIONS:
+        raise ConfigError(
+            f"unknown activation {name!r}; supported: {', '.join(sorted(ACTIVATIONS))}. "
+            f'Pass one of them, e.g. activation="sigmoid".'
+        )
+    return ACTIVATIONS[name.lower()]
+
+
+# ---------------------------------------------------------------------- softmax
+class Softmax:
+    """``ŷ = softmax(z)`` row by row; its Jacobian is diag(ŷ) − ŷᵀŷ per sample."""
+
+    name = "softmax"
+    roles = ("input",)
+
+    @staticmethod
+    def forward(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        e = np.exp(z - z.max(axis=1, keepdims=True))  # (B, C)  shifted: no overflow
+        y_hat = e / e.sum(axis=1, keepdims=True)  # (B, C)
+        return y_hat, y_hat
+
+    @staticmethod
+    def backward(dy_hat: np.ndarray, y_hat: np.ndarray) -> np.ndarray:
+        # g · (diag(ŷ) − ŷᵀŷ) = ŷ ⊙ (g − (g · ŷᵀ)) for each row
+        return y_hat * (dy_hat - (dy_hat * y_hat).sum(axis=1, keepdims=True))  # (B, C)
+
+    @staticmethod
+    def jacobian_info(y_hat, role: str = "input", *, of: str = "ŷ", wrt: str = "z") -> JacobianInfo:
+        B, C = y_hat.shape
+        batch = () if B == 1 else (B,)
+        return JacobianInfo(
+            of=of, wrt=wrt, shape=batch + (C,) + batch + (C,),
+            structure="dense" if B == 1 else "block-diagonal",
+            efficient="ŷ ⊙ (g − g·ŷᵀ), or with cross-entropy simply ŷ − y",
+            efficient_entries=B * C,
+            note="diag(ŷ) − ŷᵀŷ: every output depends on every input",
+        )
+
+    @classmethod
+    def jacobian(cls, y_hat, role: str = "input", *, max_entries: int = MAX_JACOBIAN_ENTRIES) -> np.ndarray:
+        guard_size(cls.jacobian_info(y_hat), max_entries)
+        B, C = y_hat.shape
+        per_sample = np.einsum("bj,jk->bjk", y_hat, np.eye(C, dtype=y_hat.dtype)) - np.einsum(
+            "bj,bk->bjk", y_hat, y_hat
+        )  # (B, C, C)
+        J = np.einsum("bc,bjk->bjck", np.eye(B, dtype=y_hat.dtype), per_sample)
+        return _unbatch(J, B)
+
+
+# ----------------------------------------------------------------- the loss
+def one_hot(y: np.ndarray, n_classes: int, dtype=np.float64) -> np.ndarray:
+    """Integer labels (B,) -> one-hot rows (B, n_classes)."""
+    Y = np.zeros((len(y), n_classes), dtype=dtype)
+    Y[np.arange(len(y)), y] = 1
+    return Y
+
+
+class CrossEntropy:
+    """``L = −(1/B) Σ_b log ŷ[b, y_b]``, the mean over the batch."""
+
+    name = "cross-entropy"
+    roles = ("input",)
+
+    @staticmethod
+    def forward(y_hat: np.ndarray, y: np.ndarray) -> tuple[float, tuple[np.ndarray, np.ndarray]]:
+        p = y_hat[np.arange(len(y)), y]  # (B,)  probability of the true class
+        tiny = np.finfo(y_hat.dtype).tiny
+        return float(-np.log(np.maximum(p, tiny)).mean()), (y_hat, y)
+
+    @staticmethod
+    def backward(dL: float, cache) -> np.ndarray:
+        y_hat, y = cache
+        B = len(y)
+        d = np.zeros_like(y_hat)  # (B, C)  zero except at the true class
+        d[np.arange(B), y] = -1.0 / (B * y_hat[np.arange(B), y])
+        return dL * d
+
+    @staticmethod
+    def jacobian_info(cache, role: str = "input", *, of: str = "L", wrt: str = "ŷ") -> JacobianInfo:
+        y_hat, _ = cache
+        shape = y_hat.shape[1:] if len(y_hat) == 1 else y_hat.shape
+        return JacobianInfo(
+            of=of, wrt=wrt, shape=shape, structure="gradient",
+            efficient="−y ⊘ (B ŷ)", efficient_entries=y_hat.size,
+            note="L is a scalar, so its Jacobian is a gradient: one number per entry of ŷ",
+        )
+
+    @classmethod
+    def jacobian(cls, cache, role: str = "input", *, max_entries: int = MAX_JACOBIAN_ENTRIES) -> np.ndarray:
+        guard_size(cls.jacobian_info(cache), max_entries)
+        g = cls.backward(1.0, cache)
+        return g[0] if len(g) == 1 else g
+
+
+class SoftmaxCrossEntropy:
+    """Softmax and cross-entropy fused: ``dL/dz = (ŷ − y) / B``.
+
+    The shortcut is valid only because the softmax is followed by cross-entropy
+    with one-hot (or any rows-sum-to-one) targets: multiplying −y/ŷ by the softmax
+    Jacobian diag(ŷ) − ŷᵀŷ gives −y + ŷ (Σ_k y_k) = ŷ − y. With another loss, or
+    targets whose rows do not sum to one, use the composed ops.
+    """
+
+    name = "softmax + cross-entropy"
+    roles = ("input",)
+
+    @staticmethod
+    def forward(z: np.ndarray, y: np.ndarray) -> tuple[float, tuple[np.ndarray, np.ndarray]]:
+        shifted = z - z.max(axis=1, keepdims=True)  # (B, C)
+        e = np.exp(shifted)  # (B, C)
+        s = e.sum(axis=1, keepdims=True)  # (B, 1)
+        y_hat = e / s  # (B, C)
+        rows = np.arange(len(y))
+        # log-softmax straight from z: −log ŷ_y = log Σ e − shifted_y, exact even when ŷ_y underflows
+        loss = float((np.log(s[:, 0]) - shifted[rows, y]).mean())
+        return loss, (y_hat, y)
+
+    @staticmethod
+    def backward(dL: float, cache) -> np.ndarray:
+        y_hat, y = cache
+        B = len(y)
+        dz = y_hat.copy()  # (B, C)
+        dz[np.arange(B), y] -= 1.0  # ŷ − y   (y one-hot)
+        dz *= dL / B  # (B, C)  the mean over the batch
+        return dz
+
+    @staticmethod
+    def jacobian_info(cache, role: str = "input", *, of: str = "L", wrt: str = "z") -> JacobianInfo:
+        y_hat, _ = cache
+        shape = y_hat.shape[1:] if len(y_hat) == 1 else y_hat.shape
+        return JacobianInfo(
+            of=of, wrt=wrt, shape=shape, structure="gradient",
+            efficient="(ŷ − y) / B", efficient_entries=y_hat.size,
+            note="the fused shortcut: valid for softmax followed by cross-entropy",
+        )
+
+    @classmethod
+    def jacobian(cls, cache, role: str = "input", *, max_entries: int = MAX_JACOBIAN_ENTRIES) -> np.ndarray:
+        guard_size(cls.jacobian_info(cache), max_entries)
+        g = cls.backward(1.0, cache)
+        return g[0] if len(g) == 1 else g
