@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from .core import MLP, check_gradients, check_parameter
+from .core import MLP, Trainer, check_gradients, check_parameter, evaluate
 from .errors import BackproplabError
 
 __version__ = "0.1.0"
@@ -20,7 +20,8 @@ _LAZY = {
     "training_dashboard": "backproplab.panels",
 }
 
-__all__ = ["MLP", "BackproplabError", "check_gradients", "check_parameter", "__version__", *_LAZY]
+__all__ = ["MLP", "BackproplabError", "Trainer", "check_gradients", "check_parameter", "evaluate",
+           "__version__", *_LAZY]
 
 
 def __getattr__(name: str):

@@ -9,6 +9,8 @@ import pytest
 @pytest.mark.parametrize("module,forbidden", [
     ("backproplab", ["matplotlib", "ipywidgets"]),
     ("backproplab.core", ["matplotlib", "ipywidgets"]),
+    ("backproplab.data", ["matplotlib", "ipywidgets"]),
+    ("backproplab.viz", ["ipywidgets", "matplotlib.pyplot"]),
 ])
 def test_imports_do_not_pull_in_higher_layers(module, forbidden):
     code = (f"import sys, {module}\n"

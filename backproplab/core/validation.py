@@ -77,3 +77,26 @@ def as_labels(y, n_samples: int, n_classes: int, *, name: str = "y") -> np.ndarr
             f"{n_classes} output classes."
         )
     return y.astype(np.int64, copy=False)
+
+
+def check_images(X, n_features: int, *, name: str = "X") -> np.ndarray:
+    """Check a whole data set (n, n_features) of uint8 pixels or floats without copying it."""
+    X = np.asarray(X)
+    if X.dtype != np.uint8 and X.dtype.kind != "f":
+        raise DTypeError(
+            f"{name} must hold uint8 pixels or floating-point numbers; got dtype {X.dtype}. "
+            f"Convert it first, e.g. {name}.astype(np.float32)."
+        )
+    if X.ndim != 2 or X.shape[1] != n_features or X.shape[0] == 0:
+        raise ShapeError(
+            f"{name} must have shape (n_samples, {n_features}) with n_samples ≥ 1; got {X.shape}. "
+            + _shape_hint(X, n_features, name)
+        )
+    if X.dtype.kind == "f":
+        for start in range(0, len(X), 4096):  # in chunks: no full-size temporary
+            if not np.isfinite(X[start:start + 4096]).all():
+                raise NonFiniteError(
+                    f"{name} holds NaN or infinite values (first in rows {start}..{start + 4095}). "
+                    f"Clean the data first, e.g. np.nan_to_num({name})."
+                )
+    return X

@@ -1,0 +1,192 @@
+"""Minibatch SGD as a stream of small, immutable progress records.
+
+The trainer never prints: the CLI prints the records, panels draw them, tests
+assert on them. Stop it between steps by leaving the loop (or calling
+:meth:`Trainer.stop` from another thread); the network is always left with the
+weights of a completed step.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+from ..errors import ConfigError, DivergenceError
+from .metrics import _as_float, evaluate
+from .ops import SoftmaxCrossEntropy
+from .validation import check_images
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One training step's record; the last step of an epoch also carries test results."""
+
+    epoch: int  # 1-based
+    step: int  # steps completed in this run, 1-based
+    steps_per_epoch: int
+    loss: float  # this batch's mean cross-entropy, before its update
+    lr: float  # the learning rate of this step
+    train_accuracy: float  # running accuracy over this epoch's batches so far
+    samples_seen: int  # in this run
+    elapsed: float  # seconds of training in this run (evaluation excluded)
+    epoch_end: bool = False
+    epoch_seconds: float | None = None  # training time of the epoch just ended
+    test_loss: float | None = None
+    test_accuracy: float | None = None
+    confusion: np.ndarray | None = None  # (C, C) test counts, rows true, on request
+    weights: tuple[np.ndarray, ...] | None = None  # a copy of W1..Wk, on request
+
+    @property
+    def epoch_fraction(self) -> float:
+        """Progress in epochs, e.g. 2.5 halfway through the third epoch."""
+        done = self.step - (self.epoch - 1) * self.steps_per_epoch
+        return self.epoch - 1 + done / self.steps_per_epoch
+
+    @property
+    def samples_per_second(self) -> float:
+        return self.samples_seen / self.elapsed if self.elapsed > 0 else 0.0
+
+
+class Trainer:
+    """Minibatch SGD with optional momentum for an :class:`~backproplab.core.network.MLP`.
+
+    ``Trainer(net).run(X, y, X_test, y_test)`` yields a :class:`Progress` per step.
+    X may be uint8 pixels (converted to floats one batch at a time, to keep memory
+    small) or floats. ``blas_threads=1`` pins BLAS to one thread, which is fastest
+    on small machines; ``None`` leaves BLAS alone.
+    """
+
+    def __init__(self, net, *, epochs: int = 10, lr: float = 0.1, batch_size: int = 32,
+                 momentum: float = 0.9, lr_decay: float = 0.8, seed: int | None = 0, shuffle: bool = True,
+                 blas_threads: int | None = 1, confusion: bool = False,
+                 snapshots: bool = False) -> None:
+        _check_number("epochs", epochs, "a whole number ≥ 1", integer=True, low=1)
+        _check_number("batch_size", batch_size, "a whole number ≥ 1", integer=True, low=1)
+        _check_number("lr", lr, "a positive number such as 0.1", low=0, low_open=True)
+        _check_number("momentum", momentum, "a number in [0, 1) such as 0.9", low=0, high=1, high_open=True)
+        _check_number("lr_decay", lr_decay, "a number in (0, 1] such as 0.8 (1 keeps lr constant)",
+                      low=0, high=1, low_open=True)
+        if blas_threads is not None:
+            _check_number("blas_threads", blas_threads, "a whole number ≥ 1, or None", integer=True, low=1)
+        self.net, self.epochs, self.lr, self.batch_size = net, int(epochs), float(lr), int(batch_size)
+        self.momentum, self.lr_decay = float(momentum), float(lr_decay)
+        self.seed, self.shuffle, self.blas_threads = seed, shuffle, blas_threads
+        self.confusion, self.snapshots = confusion, snapshots
+        self._stop_requested = False
+        self._velocity = [np.zeros_like(W) for W in net.weights]
+
+    def __repr__(self) -> str:
+        return (f"Trainer({self.net!r}, epochs={self.epochs}, lr={self.lr}, batch_size={self.batch_size}, "
+                f"momentum={self.momentum}, lr_decay={self.lr_decay}, seed={self.seed})")
+
+    def stop(self) -> None:
+        """Ask a running :meth:`run` to end after the step it is taking."""
+        self._stop_requested = True
+
+    def run(self, X, y, X_test=None, y_test=None) -> Iterator[Progress]:
+        """Train, yielding a :class:`Progress` after every step.
+
+        At each epoch's end, with a test set, the record carries the test loss and
+        accuracy, and on request the confusion matrix and a copy of the weights.
+        Raises :class:`~backproplab.errors.DivergenceError` on a NaN or infinite
+        loss, after restoring the weights of the last finite step.
+        """
+        net = self.net
+        X = check_images(X, net.n_features, name="X")
+        y = net._labels(y, len(X))
+        if X_test is not None:
+            X_test = check_images(X_test, net.n_features, name="X_test")
+            y_test = net._labels(y_test, len(X_test), )
+        self._stop_requested = False
+        limits = _blas_limits(self.blas_threads)
+        with limits:
+            yield from self._loop(X, y, X_test, y_test)
+
+    def _loop(self, X, y, X_test, y_test) -> Iterator[Progress]:
+        net, B, n = self.net, self.batch_size, len(X)
+        rng = np.random.default_rng(self.seed)
+        steps_per_epoch = math.ceil(n / B)
+        last_good = [W.copy() for W in net.weights]
+        step, seen, elapsed = 0, 0, 0.0
+        for epoch in range(1, self.epochs + 1):
+            order = rng.permutation(n) if self.shuffle else np.arange(n)
+            correct = epoch_seen = 0
+            epoch_start = elapsed
+            lr = self.lr * self.lr_decay ** (epoch - 1)  # the step size of this epoch
+            for start in range(0, n, B):
+                if self._stop_requested:
+                    return
+                t0 = time.perf_counter()
+                idx = order[start:start + B]
+                Xb, yb = _as_float(X[idx], net.dtype), y[idx]  # (B, n_features), (B,)
+                with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
+                    records = net._forward(Xb)
+                    loss, cache = SoftmaxCrossEntropy.forward(records[-1].z, yb)
+                if not math.isfinite(loss):
+                    for W, good in zip(net.weights, last_good):
+                        np.copyto(W, good)
+                    raise DivergenceError(
+                        f"training diverged at epoch {epoch}, step {step + 1}: the loss became "
+                        f"{loss}. The weights of the last good step were kept. Try a smaller "
+                        f"learning rate (lr={self.lr / 10:g} instead of {self.lr:g})."
+                    )
+                grads = net._backward(SoftmaxCrossEntropy.backward(1.0, cache), records).dW
+                for W, good in zip(net.weights, last_good):
+                    np.copyto(good, W)  # W gave a finite loss: it is the last good state
+                self._update(grads, lr)
+                correct += int(np.count_nonzero(cache[0].argmax(axis=1) == yb))
+                step, seen, epoch_seen = step + 1, seen + len(idx), epoch_seen + len(idx)
+                elapsed += time.perf_counter() - t0
+                record = Progress(epoch=epoch, step=step, steps_per_epoch=steps_per_epoch, loss=loss, lr=lr,
+                                  train_accuracy=correct / epoch_seen, samples_seen=seen, elapsed=elapsed)
+                if start + B >= n:
+                    record = self._epoch_end(record, elapsed - epoch_start, X_test, y_test)
+                yield record
+
+    def _update(self, grads: list[np.ndarray], lr: float) -> None:
+        """SGD with momentum: v ← μ v − lr g;  W ← W + v (in place)."""
+        for W, v, g in zip(self.net.weights, self._velocity, grads):
+            if self.momentum:
+                v *= self.momentum
+                v -= lr * g
+                W += v
+            else:
+                W -= lr * g
+
+    def _epoch_end(self, record: Progress, seconds: float, X_test, y_test) -> Progress:
+        extra = {"epoch_end": True, "epoch_seconds": seconds}
+        if X_test is not None:
+            result = evaluate(self.net, X_test, y_test)
+            extra.update(test_loss=result.loss, test_accuracy=result.accuracy)
+            if self.confusion:
+                extra["confusion"] = result.confusion
+        if self.snapshots:
+            extra["weights"] = tuple(W.copy() for W in self.net.weights)
+        return Progress(**{**record.__dict__, **extra})
+
+
+def _blas_limits(threads: int | None):
+    if threads is None:
+        return nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
+def _check_number(name: str, value, expected: str, *, integer: bool = False,
+                  low: float | None = None, high: float | None = None,
+                  low_open: bool = False, high_open: bool = False) -> None:
+    """Raise ConfigError "<name> must be <expected>; got <value>" unless value fits."""
+    kinds = (int, np.integer) if integer else (int, float, np.number)
+    ok = isinstance(value, kinds) and not isinstance(value, bool) and math.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        raise ConfigError(f"{name} must be {expected}; got {value!r}.")
