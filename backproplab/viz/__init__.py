@@ -1,0 +1,27 @@
+"""Matplotlib figures and PNG rendering for backproplab (no ipywidgets, no pyplot).
+
+Each figure is built once and updated in place (``update(...)`` changes artists'
+data, never the axes), then rendered to PNG bytes for an ``ipywidgets.Image``:
+
+* :class:`FiltersFigure` - the columns of W1 as one mosaic of 28x28 filters;
+* :class:`ConfusionFigure` - the annotated confusion matrix;
+* :class:`CurvesFigure` - loss and accuracy curves;
+* :func:`array_to_png` - a small array as a heatmap PNG, without a Figure.
+"""
+
+from backproplab.viz.confusion import ConfusionFigure
+from backproplab.viz.curves import CurvesFigure
+from backproplab.viz.filters import FiltersFigure, filter_mosaic, grid_shape
+from backproplab.viz.render import PNG_SIGNATURE, array_to_png, figure_to_png, save_png
+
+__all__ = [
+    "PNG_SIGNATURE",
+    "ConfusionFigure",
+    "CurvesFigure",
+    "FiltersFigure",
+    "array_to_png",
+    "figure_to_png",
+    "filter_mosaic",
+    "grid_shape",
+    "save_png",
+]
