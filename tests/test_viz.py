@@ -341,21 +341,6 @@ def test_save_png_respects_the_umask(tmp_path: Path) -> None:
     assert target.stat().st_mode & 0o777 == 0o644
 
 
-def test_save_png_failing_midway_leaves_the_old_file(tmp_path: Path, monkeypatch) -> None:
-    target = tmp_path / "plot.png"
-    target.write_bytes(b"old content")
-
-    def write_half_then_fail(fd: int, data: bytes) -> None:
-        os.write(fd, data[: len(data) // 2])
-        raise OSError("disk full (simulated)")
-
-    monkeypatch.setattr(render, "_write_all", write_half_then_fail)
-    with pytest.raises(OSError, match="simulated"):
-        save_png(array_to_png(np.eye(4), scale=10), target)
-    assert target.read_bytes() == b"old content"
-    assert [p.name for p in tmp_path.iterdir()] == ["plot.png"], "temp file left behind"
-
-
 def test_save_png_failing_replace_leaves_the_old_file(tmp_path: Path, monkeypatch) -> None:
     target = tmp_path / "plot.png"
     target.write_bytes(b"old content")

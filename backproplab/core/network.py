@@ -7,12 +7,12 @@ classic network (784, 100, 10, 10) has W1 785×100, W2 101×10, W3 11×10.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from .._files import atomic_write
 from ..errors import ConfigError, DTypeError, ModelFileError, ShapeError
 from .ops import Affine, AffineCache, Softmax, SoftmaxCrossEntropy, get_activation
 from .validation import as_inputs, as_labels
@@ -192,15 +192,9 @@ class MLP:
             path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
         path.parent.mkdir(parents=True, exist_ok=True)
         arrays = {f"W{k + 1}": W for k, W in enumerate(self.weights)}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, format=np.array(FORMAT), sizes=np.array(self.sizes),
-                         activation=np.array(self.activation), **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_write(path) as f:
+            np.savez(f, format=np.array(FORMAT), sizes=np.array(self.sizes),
+                     activation=np.array(self.activation), **arrays)
         return path
 
     @classmethod

@@ -20,7 +20,6 @@ from __future__ import annotations
 import gzip
 import math
 import os
-import tempfile
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import BinaryIO, Union
 
 import numpy as np
 
+from backproplab._files import atomic_write
 from backproplab.errors import DataError, DTypeError, ShapeError
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -273,19 +273,13 @@ def write_idx(path: PathLike, array: np.ndarray) -> Path:
         )
     header = bytes([0, 0, code, array.ndim]) + b"".join(n.to_bytes(4, "big") for n in array.shape)
     body = np.ascontiguousarray(array, dtype=IDX_DTYPES[code]).reshape(-1).view(np.uint8)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            if path.suffix == ".gz":
-                name = path.name[: -len(".gz")]
-                with gzip.GzipFile(name, "wb", compresslevel=6, fileobj=out, mtime=0) as gz:
-                    gz.write(header)
-                    gz.write(body.data)
-            else:
-                out.write(header)
-                out.write(body.data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as out:
+        if path.suffix == ".gz":
+            name = path.name[: -len(".gz")]
+            with gzip.GzipFile(name, "wb", compresslevel=6, fileobj=out, mtime=0) as gz:
+                gz.write(header)
+                gz.write(body.data)
+        else:
+            out.write(header)
+            out.write(body.data)
     return path

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import io
 import os
-import secrets
 from pathlib import Path
 from typing import Union
 
@@ -28,6 +27,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
 
+from backproplab._files import atomic_write
 from backproplab.errors import ConfigError, DTypeError, ShapeError
 
 __all__ = ["PNG_SIGNATURE", "PngFigure", "array_to_png", "figure_to_png", "save_png"]
@@ -69,14 +69,6 @@ def figure_to_png(fig: Figure, *, dpi: float | None = None) -> bytes:
     return buf.getvalue()
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    """Write every byte of ``data`` to the file descriptor ``fd``."""
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
 def save_png(fig_or_bytes: Figure | bytes | PngFigure, path: PathLike) -> Path:
     """Write a PNG to ``path`` atomically and return the path.
 
@@ -104,35 +96,8 @@ def save_png(fig_or_bytes: Figure | bytes | PngFigure, path: PathLike) -> Path:
             "array_to_png first."
         )
     target = Path(os.fspath(path))
-    folder = target.parent
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"cannot save {target}: the folder {folder} does not exist. "
-            f"Create it first: Path({str(folder)!r}).mkdir(parents=True, exist_ok=True)."
-        )
-    # os.open with mode 0o666 lets the umask decide the final permissions, as for
-    # an ordinary open(path, "wb") (tempfile.mkstemp would leave 0o600).
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        tmp = folder / f".{target.name}.{secrets.token_hex(6)}.tmp"
-        try:
-            fd = os.open(tmp, flags, 0o666)
-            break
-        except FileExistsError:  # pragma: no cover - 48 random bits collided
-            continue
-    try:
-        try:
-            _write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    with atomic_write(target) as f:
+        f.write(data)
     return target
 
 
