@@ -42,6 +42,9 @@ def test_progress_records_are_well_formed(mnist_small):
     assert records[3].test_accuracy is not None and records[2].test_accuracy is None
     assert records[3].confusion is None and records[3].weights is None  # only on request
     assert records[4].lr == pytest.approx(records[0].lr * 0.8)  # lr decays per epoch
+    epoch1 = records[:4]
+    weights = [300, 300, 300, 100]
+    assert epoch1[-1].train_loss == pytest.approx(sum(r.loss * w for r, w in zip(epoch1, weights)) / 1000)
     assert all(np.isfinite(r.epoch_seconds) for r in records if r.epoch_end)
     with pytest.raises(AttributeError):
         records[0].loss = 0.0

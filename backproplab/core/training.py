@@ -30,6 +30,7 @@ class Progress:
     step: int  # steps completed in this run, 1-based
     steps_per_epoch: int
     loss: float  # this batch's mean cross-entropy, before its update
+    train_loss: float  # running mean of the batch losses over this epoch so far
     lr: float  # the learning rate of this step
     train_accuracy: float  # running accuracy over this epoch's batches so far
     samples_seen: int  # in this run
@@ -116,6 +117,7 @@ class Trainer:
         for epoch in range(1, self.epochs + 1):
             order = rng.permutation(n) if self.shuffle else np.arange(n)
             correct = epoch_seen = 0
+            loss_sum = 0.0
             epoch_start = elapsed
             lr = self.lr * self.lr_decay ** (epoch - 1)  # the step size of this epoch
             for start in range(0, n, B):
@@ -140,9 +142,11 @@ class Trainer:
                     np.copyto(good, W)  # W gave a finite loss: it is the last good state
                 self._update(grads, lr)
                 correct += int(np.count_nonzero(cache[0].argmax(axis=1) == yb))
+                loss_sum += loss * len(idx)
                 step, seen, epoch_seen = step + 1, seen + len(idx), epoch_seen + len(idx)
                 elapsed += time.perf_counter() - t0
-                record = Progress(epoch=epoch, step=step, steps_per_epoch=steps_per_epoch, loss=loss, lr=lr,
+                record = Progress(epoch=epoch, step=step, steps_per_epoch=steps_per_epoch, loss=loss,
+                                  train_loss=loss_sum / epoch_seen, lr=lr,
                                   train_accuracy=correct / epoch_seen, samples_seen=seen, elapsed=elapsed)
                 if start + B >= n:
                     record = self._epoch_end(record, elapsed - epoch_start, X_test, y_test)
