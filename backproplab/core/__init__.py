@@ -3,6 +3,7 @@
 Nothing here imports matplotlib or ipywidgets.
 """
 
+from .diagnostics import LayerSaturation, saturation
 from .gradcheck import EntryCheck, check_gradients, check_parameter, check_vjp, relative_error
 from .metrics import Evaluation, accuracy, confusion_matrix, evaluate, per_class_accuracy
 from .jacobian import MAX_JACOBIAN_ENTRIES, JacobianInfo, format_shape
@@ -17,5 +18,5 @@ __all__ = [
     "Progress", "Trainer", "accuracy", "confusion_matrix", "evaluate", "per_class_accuracy",
     "MAX_JACOBIAN_ENTRIES", "MLP", "ReLU", "Sigmoid", "Softmax", "SoftmaxCrossEntropy", "Step",
     "Tanh", "Trace", "check_gradients", "check_parameter", "check_vjp", "format_shape",
-    "get_activation", "one_hot", "relative_error",
+    "get_activation", "one_hot", "relative_error", "LayerSaturation", "saturation",
 ]

@@ -120,6 +120,7 @@ class Activation:
     latex = ""
     derivative_latex = ""
     derivative_text = ""
+    max_slope = 1.0  # the largest value f′ takes
     roles = ("input",)
 
     def apply(self, z: np.ndarray) -> np.ndarray:
@@ -162,6 +163,7 @@ class Sigmoid(Activation):
     latex = r"\sigma"
     derivative_latex = r"H \odot (1 - H)"
     derivative_text = "H(1 − H)"
+    max_slope = 0.25  # at z = 0
 
     def apply(self, z):
         # 0.5 (1 + tanh(z / 2)) equals 1 / (1 + e^-z) and never overflows.
@@ -179,6 +181,7 @@ class Tanh(Activation):
     latex = r"\tanh"
     derivative_latex = r"1 - H^2"
     derivative_text = "1 − H²"
+    max_slope = 1.0
 
     def apply(self, z):
         return np.tanh(z)
@@ -192,6 +195,7 @@ class ReLU(Activation):
     latex = r"\operatorname{relu}"
     derivative_latex = r"\mathbb{1}[z > 0]"
     derivative_text = "1[z > 0]"
+    max_slope = 1.0
 
     def apply(self, z):
         return np.maximum(z, 0)
