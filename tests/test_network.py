@@ -193,3 +193,10 @@ def test_bad_configuration(kwargs, error, message):
 def test_errors_are_value_or_type_errors():
     assert issubclass(ShapeError, ValueError) and issubclass(DTypeError, TypeError)
     assert issubclass(ModelFileError, ValueError) and issubclass(LabelError, ValueError)
+
+
+def test_entry_errors_and_verdict():
+    net = MLP((6, 4, 3), seed=0, dtype=np.float64)
+    check = check_parameter(net, rng.random((2, 6)), [0, 2], param="W2", entries=4)
+    assert check.entry_errors.shape == (4,) and (check.entry_errors < 1e-6).all()
+    assert check.verdict == "backprop agrees with finite differences"

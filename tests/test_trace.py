@@ -133,3 +133,12 @@ def test_markdown_and_latex_exports(trace):
     step_md = trace["dL/dW2"].to_markdown()
     assert "**dL/dW2** (backward, shape 101×10)" in step_md and "- computed as:" in step_md
     assert trace["dL/dW2"].to_latex().endswith(r"\qquad (101\times10) \]")
+
+
+def test_jacobian_axes_split_into_of_and_wrt(net, x, trace):
+    info = trace.jacobian_info("z3", "W3")
+    assert (info.of_shape, info.wrt_shape) == ((10,), (11, 10))
+    assert trace.jacobian_info("L", "z3").of_shape == () and trace.jacobian_info("L", "z3").wrt_shape == (10,)
+    batch = net.trace(np.vstack([x, x]), [1, 2]).jacobian_info("H1", "z1")
+    assert (batch.of_shape, batch.wrt_shape) == ((2, 100), (2, 100))
+    assert trace["dL/dH2"].wrt == "H2" and trace["dL/dW1"].wrt == "W1" and trace["z1"].wrt == ""

@@ -14,6 +14,11 @@ import numpy as np
 from ..errors import ConfigError
 
 
+#: Relative errors below AGREE mean backprop is right (in float64); above BUG, a bug.
+AGREE = 1e-6
+BUG = 1e-4
+
+
 @dataclass(frozen=True)
 class EntryCheck:
     """The check of one parameter's gradient on a few entries."""
@@ -25,7 +30,20 @@ class EntryCheck:
 
     @property
     def relative_error(self) -> float:
+        """Over all checked entries together."""
         return relative_error(self.analytic, self.numeric)
+
+    @property
+    def entry_errors(self) -> np.ndarray:
+        """The relative error of each entry on its own (n_entries,)."""
+        return np.array([relative_error(np.array([a]), np.array([n]))
+                         for a, n in zip(self.analytic, self.numeric)])
+
+    @property
+    def verdict(self) -> str:
+        err = self.relative_error
+        return ("backprop agrees with finite differences" if err < AGREE else
+                "suspicious: look closer" if err < BUG else "they disagree: a bug in the gradient")
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:

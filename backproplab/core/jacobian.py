@@ -47,6 +47,17 @@ class JacobianInfo:
     efficient: str
     efficient_entries: int
     note: str = ""
+    of_ndim: int = 1  # how many leading axes of ``shape`` belong to ``of``
+
+    @property
+    def of_shape(self) -> tuple[int, ...]:
+        """The axes of the differentiated quantity, e.g. (10,) for ∂z3/∂W3 of one sample."""
+        return self.shape[:self.of_ndim]
+
+    @property
+    def wrt_shape(self) -> tuple[int, ...]:
+        """The axes of the variable, e.g. (11, 10) for ∂z3/∂W3."""
+        return self.shape[self.of_ndim:]
 
     @property
     def entries(self) -> int:

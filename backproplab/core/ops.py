@@ -73,7 +73,7 @@ class Affine:
         batch = () if B == 1 else (B,)
         if role == "input":
             return JacobianInfo(
-                of=of, wrt=wrt or "H", shape=batch + (n_out,) + batch + (n_in,),
+                of=of, wrt=wrt or "H", shape=batch + (n_out,) + batch + (n_in,), of_ndim=len(batch) + 1,
                 structure="dense" if B == 1 else "block-diagonal",
                 efficient=f"a product with W[1:]ᵀ ({format_shape((n_out, n_in))})",
                 efficient_entries=n_in * n_out,
@@ -82,7 +82,7 @@ class Affine:
             )
         if role == "weight":
             return JacobianInfo(
-                of=of, wrt=wrt or "W", shape=batch + (n_out,) + W.shape,
+                of=of, wrt=wrt or "W", shape=batch + (n_out,) + W.shape, of_ndim=len(batch) + 1,
                 structure="outer",
                 efficient=f"the outer product [1 H]ᵀ · δ "
                 f"({format_shape((n_in + 1, B))} · {format_shape((B, n_out))})",
@@ -141,7 +141,7 @@ class Activation:
         B, n = cache[0].shape
         batch = () if B == 1 else (B,)
         return JacobianInfo(
-            of=of, wrt=wrt, shape=batch + (n,) + batch + (n,), structure="diagonal",
+            of=of, wrt=wrt, shape=batch + (n,) + batch + (n,), of_ndim=len(batch) + 1, structure="diagonal",
             efficient=f"an elementwise product with {self.derivative_text}",
             efficient_entries=B * n,
             note=f"diag({self.derivative_text}): each unit depends on its own z only",
@@ -241,7 +241,7 @@ class Softmax:
         B, C = y_hat.shape
         batch = () if B == 1 else (B,)
         return JacobianInfo(
-            of=of, wrt=wrt, shape=batch + (C,) + batch + (C,),
+            of=of, wrt=wrt, shape=batch + (C,) + batch + (C,), of_ndim=len(batch) + 1,
             structure="dense" if B == 1 else "block-diagonal",
             efficient="ŷ ⊙ (g − g·ŷᵀ), or with cross-entropy simply ŷ − y",
             efficient_entries=B * C,
@@ -292,8 +292,8 @@ class CrossEntropy:
         y_hat, _ = cache
         shape = y_hat.shape[1:] if len(y_hat) == 1 else y_hat.shape
         return JacobianInfo(
-            of=of, wrt=wrt, shape=shape, structure="gradient",
-            efficient="−y ⊘ (B ŷ)", efficient_entries=y_hat.size,
+            of=of, wrt=wrt, shape=shape, of_ndim=0, structure="gradient",
+            efficient="−y ⊘ ŷ" if len(y_hat) == 1 else "−y ⊘ (B ŷ)", efficient_entries=y_hat.size,
             note="L is a scalar, so its Jacobian is a gradient: one number per entry of ŷ",
         )
 
@@ -341,8 +341,8 @@ class SoftmaxCrossEntropy:
         y_hat, _ = cache
         shape = y_hat.shape[1:] if len(y_hat) == 1 else y_hat.shape
         return JacobianInfo(
-            of=of, wrt=wrt, shape=shape, structure="gradient",
-            efficient="(ŷ − y) / B", efficient_entries=y_hat.size,
+            of=of, wrt=wrt, shape=shape, of_ndim=0, structure="gradient",
+            efficient="ŷ − y" if len(y_hat) == 1 else "(ŷ − y) / B", efficient_entries=y_hat.size,
             note="the fused shortcut: valid for softmax followed by cross-entropy",
         )
 

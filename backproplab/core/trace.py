@@ -56,6 +56,11 @@ class Step:
     target: str = ""  # for a parameter gradient, the parameter whose shape it has
 
     @property
+    def wrt(self) -> str:
+        """For a gradient dL/d<name>, the <name> whose shape it has ("W2", "H2", "z2")."""
+        return self.name[len("dL/d"):] if self.name.startswith("dL/d") else ""
+
+    @property
     def shape(self) -> tuple[int, ...]:
         return self.value.shape
 
