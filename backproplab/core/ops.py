@@ -18,12 +18,9 @@ from ..errors import ConfigError
 from .jacobian import MAX_JACOBIAN_ENTRIES, JacobianInfo, format_shape, guard_size
 
 
-def _unbatch(J: np.ndarray, batch: int, *, out_batched: bool = True) -> np.ndarray:
-    """For one sample, drop the batch axes of a full Jacobian: rows read as vectors."""
-    if batch != 1:
-        return J
-    J = J[0] if out_batched else J
-    return J[..., 0, :] if J.ndim >= 2 and J.shape[-2] == 1 else J
+def _unbatch(J: np.ndarray, batch: int) -> np.ndarray:
+    """(B, n, B, m) -> (n, m) for one sample: its rows are read as vectors."""
+    return J[0, :, 0, :] if batch == 1 else J
 
 
 # --------------------------------------------------------------------------- affine
