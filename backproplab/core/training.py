@@ -11,20 +11,22 @@ from __future__ import annotations
 import math
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 import numpy as np
 
 from ..errors import ConfigError, DivergenceError
-from .metrics import _as_float, evaluate
+from .metrics import evaluate
 from .ops import SoftmaxCrossEntropy
 from .validation import check_images
 
 
-@dataclass(frozen=True)
-class Progress:
-    """One training step's record; the last step of an epoch also carries test results."""
+class Progress(NamedTuple):
+    """One training step's record; the last step of an epoch also carries test results.
+
+    A NamedTuple rather than a frozen dataclass: one is made per step, and a
+    NamedTuple is several times cheaper to create.
+    """
 
     epoch: int  # 1-based
     step: int  # steps completed in this run, 1-based
@@ -112,7 +114,8 @@ class Trainer:
         net, B, n = self.net, self.batch_size, len(X)
         rng = np.random.default_rng(self.seed)
         steps_per_epoch = math.ceil(n / B)
-        last_good = [W.copy() for W in net.weights]
+        batches = _BatchBuffers(X, B, net.dtype)
+        self._spare = [np.empty_like(W) for W in net.weights]
         step, seen, elapsed = 0, 0, 0.0
         for epoch in range(1, self.epochs + 1):
             order = rng.permutation(n) if self.shuffle else np.arange(n)
@@ -125,42 +128,51 @@ class Trainer:
                     return
                 t0 = time.perf_counter()
                 idx = order[start:start + B]
-                Xb, yb = _as_float(X[idx], net.dtype), y[idx]  # (B, n_features), (B,)
+                Xb, yb = batches.take(idx), y[idx]  # (B, n_features) floats, (B,)
                 with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
                     records = net._forward(Xb)
                     loss, cache = SoftmaxCrossEntropy.forward(records[-1].z, yb)
                 if not math.isfinite(loss):
-                    for W, good in zip(net.weights, last_good):
-                        np.copyto(W, good)
+                    self._restore_last_good(step)
                     raise DivergenceError(
                         f"training diverged at epoch {epoch}, step {step + 1}: the loss became "
                         f"{loss}. The weights of the last good step were kept. Try a smaller "
                         f"learning rate (lr={self.lr / 10:g} instead of {self.lr:g})."
                     )
-                grads = net._backward(SoftmaxCrossEntropy.backward(1.0, cache), records).dW
-                for W, good in zip(net.weights, last_good):
-                    np.copyto(good, W)  # W gave a finite loss: it is the last good state
-                self._update(grads, lr)
+                # Backpropagate −lr instead of 1: every dW_k comes out as −lr · dL/dW_k, the step itself.
+                steps = net._backward(SoftmaxCrossEntropy.backward(-lr, cache), records).dW
+                self._update(steps)
                 correct += int(np.count_nonzero(cache[0].argmax(axis=1) == yb))
                 loss_sum += loss * len(idx)
                 step, seen, epoch_seen = step + 1, seen + len(idx), epoch_seen + len(idx)
                 elapsed += time.perf_counter() - t0
-                record = Progress(epoch=epoch, step=step, steps_per_epoch=steps_per_epoch, loss=loss,
-                                  train_loss=loss_sum / epoch_seen, lr=lr,
-                                  train_accuracy=correct / epoch_seen, samples_seen=seen, elapsed=elapsed)
+                record = Progress(epoch, step, steps_per_epoch, loss, loss_sum / epoch_seen, lr,
+                                  correct / epoch_seen, seen, elapsed)
                 if start + B >= n:
                     record = self._epoch_end(record, elapsed - epoch_start, X_test, y_test)
                 yield record
 
-    def _update(self, grads: list[np.ndarray], lr: float) -> None:
-        """SGD with momentum: v ← μ v − lr g;  W ← W + v (in place)."""
-        for W, v, g in zip(self.net.weights, self._velocity, grads):
+    def _update(self, steps: list[np.ndarray]) -> None:
+        """SGD with momentum, given steps = −lr · g:  v ← μ v + step;  W_next = W + v.
+
+        W_next is written into a spare array and swapped in, so the weights that
+        just gave a finite loss stay intact as the last good state, without a copy.
+        """
+        weights = self.net.weights
+        for k, (v, step) in enumerate(zip(self._velocity, steps)):
+            W, spare = weights[k], self._spare[k]
             if self.momentum:
                 v *= self.momentum
-                v -= lr * g
-                W += v
+                v += step
+                np.add(W, v, out=spare)
             else:
-                W -= lr * g
+                np.add(W, step, out=spare)
+            weights[k], self._spare[k] = spare, W
+
+    def _restore_last_good(self, steps_taken: int) -> None:
+        """Put back the weights before the last update (those of the last finite loss)."""
+        if steps_taken:
+            self.net.weights[:], self._spare[:] = self._spare, list(self.net.weights)
 
     def _epoch_end(self, record: Progress, seconds: float, X_test, y_test) -> Progress:
         extra = {"epoch_end": True, "epoch_seconds": seconds}
@@ -171,7 +183,27 @@ class Trainer:
                 extra["confusion"] = result.confusion
         if self.snapshots:
             extra["weights"] = tuple(W.copy() for W in self.net.weights)
-        return Progress(**{**record.__dict__, **extra})
+        return record._replace(**extra)
+
+
+class _BatchBuffers:
+    """Gather a batch of rows and convert it to floats in reused buffers.
+
+    uint8 pixels are scaled to [0, 1] in the same pass as the conversion; the
+    whole data set is never converted.
+    """
+
+    def __init__(self, X: np.ndarray, batch_size: int, dtype) -> None:
+        self.X, self.dtype = X, dtype
+        self.raw = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
+        self.out = np.empty((batch_size, X.shape[1]), dtype=dtype)
+        self.scale = dtype(1 / 255) if X.dtype == np.uint8 else dtype(1)
+
+    def take(self, idx: np.ndarray) -> np.ndarray:
+        raw, out = self.raw[:len(idx)], self.out[:len(idx)]
+        np.take(self.X, idx, axis=0, out=raw)  # (B, n_features)
+        np.multiply(raw, self.scale, out=out, casting="unsafe")  # (B, n_features) floats
+        return out
 
 
 def _blas_limits(threads: int | None):
