@@ -61,7 +61,9 @@ class Trainer:
     ``Trainer(net).run(X, y, X_test, y_test)`` yields a :class:`Progress` per step.
     X may be uint8 pixels (converted to floats one batch at a time, to keep memory
     small) or floats. ``blas_threads=1`` pins BLAS to one thread, which is fastest
-    on small machines; ``None`` leaves BLAS alone.
+    on small machines; ``None`` leaves BLAS alone. The limit is process-wide and
+    lasts from the run's first step until the run ends or is closed, so while a
+    run is paused (not iterated) other NumPy code also uses one BLAS thread.
     """
 
     def __init__(self, net, *, epochs: int = 10, lr: float = 0.1, batch_size: int = 32,

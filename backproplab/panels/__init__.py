@@ -1,8 +1,10 @@
-"""ipywidgets panels: compose stock widgets around a recorded pass; no math here.
+"""ipywidgets panels: compose stock widgets around the core; no math here.
 
-``step_through()`` opens :class:`StepThroughPanel` on an MNIST test image.
+``step_through()`` opens :class:`StepThroughPanel` on an MNIST test image;
+``training_dashboard()`` opens :class:`TrainingPanel` on MNIST.
 """
 
 from .step_through import StepThroughPanel, step_through
+from .training import TrainingPanel, training_dashboard
 
-__all__ = ["StepThroughPanel", "step_through"]
+__all__ = ["StepThroughPanel", "TrainingPanel", "step_through", "training_dashboard"]

@@ -1,0 +1,285 @@
+"""Drill into the confusion matrix: a cell's test images, then one image's backward pass.
+
+Choose a cell (true t, predicted p) in the 10×10 grid to see up to 16 of its
+test images; open one to step through its pass (:class:`StepThroughPanel`) and
+to see where it pushes each first-layer filter: ∂L/∂W1[1:, j] beside W1[1:, j]
+for every hidden unit j. Everything shown indexes a trace or a checkpoint's
+weights; the look-ups are :mod:`backproplab.core.inspection`'s.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+import ipywidgets as widgets
+import numpy as np
+import traitlets
+
+from ..core.inspection import cell_indices, top_units, unit_gradient_norms
+from ..errors import ConfigError
+from ..viz import array_to_png, filter_mosaic
+from ._common import routes_errors, show, walk, with_class
+from .step_through import StepThroughPanel
+from .training_render import image_shape
+
+__all__ = ["DrillDown"]
+
+N_THUMBS = 16  # thumbnails shown per cell
+N_TOP_UNITS = 6  # hidden units shown one by one, largest filter gradient first
+_CELL = widgets.Layout(width="46px", height="26px", padding="0", margin="1px")
+
+
+class DrillDown(widgets.VBox):
+    """The drill-down part of the training dashboard (CSS class ``bpl-drilldown``).
+
+    Parameters
+    ----------
+    x_test, y_test : the test images (n, n_features) and labels (n,)
+    predictions : checkpoint -> (n,) predicted labels (computed once per checkpoint)
+    network_at : checkpoint -> a new MLP with that checkpoint's weights
+    show_error, clear_error : the dashboard's error area
+    lock : the dashboard's lock for widget updates (the grid is also updated by
+        the dashboard's redraw thread)
+
+    State: ``cell`` ((t, p) or None) and ``example`` (a test index or None).
+    """
+
+    cell = traitlets.Tuple(allow_none=True, default_value=None)
+    example = traitlets.Int(allow_none=True, default_value=None)
+
+    def __init__(self, x_test, y_test, *, predictions: Callable, network_at: Callable,
+                 show_error: Callable, clear_error: Callable, lock: threading.RLock | None = None,
+                 n_classes: int = 10) -> None:
+        self._x, self._y = x_test, np.asarray(y_test)
+        self._predictions, self._network_at = predictions, network_at
+        self._show_error_fn, self._clear_error_fn = show_error, clear_error
+        self._lock = lock or threading.RLock()
+        self._n = n_classes
+        self._checkpoint = None  # the one the grid shows
+        self._cell_checkpoint = None  # the one the thumbnails and the example come from
+        self._indices = np.zeros(0, np.int64)
+        self._callback_depth = 0
+        self._step_through: StepThroughPanel | None = None
+        self._build()
+        super().__init__(children=self._layout())
+        self.add_class("bpl-drilldown")
+
+    # ------------------------------------------------------------ public
+    @property
+    def step_through(self) -> StepThroughPanel | None:
+        """The step-through panel of the open example, or None."""
+        return self._step_through
+
+    @property
+    def indices(self) -> np.ndarray:
+        """The test indices of the thumbnails on show."""
+        return self._indices
+
+    def clear(self) -> None:
+        """Forget the cell and the example (a new network was built)."""
+        with self._lock:
+            self._checkpoint = self._cell_checkpoint = None
+            self._indices = np.zeros(0, np.int64)
+            self.cell, self.example = None, None
+            for box, _, _ in self._thumbs:
+                show(box, False)
+            self._thumbs_caption.value = ""
+            self._close_example()
+            show(self._example_box, False)
+
+    def _close_example(self) -> None:
+        """Close the widgets of the previous example (they are rebuilt for each one)."""
+        old = [*self._host.children, *self._units.children]
+        self._host.children, self._units.children = (), ()
+        self._step_through = None
+        for widget in old:
+            for w in reversed(list(walk(widget))):
+                w.close()
+
+    def set_checkpoint(self, checkpoint, *, draw: bool = True) -> None:
+        """Follow a checkpoint: choices use it; the grid shows its counts when ``draw``.
+
+        (The dashboard draws the grid only while its tab is on show: 100 buttons
+        are 100 widget messages. The thumbnails keep their checkpoint until a
+        cell is chosen again.)
+        """
+        with self._lock:
+            self._checkpoint = checkpoint
+            if draw:
+                self.draw_grid()
+
+    def draw_grid(self) -> None:
+        """Show the followed checkpoint's counts in the grid."""
+        checkpoint = self._checkpoint
+        if checkpoint is None:
+            return
+        with self._lock:
+            cm = checkpoint.confusion
+            for t in range(self._n):
+                for p in range(self._n):
+                    button, count = self._cells[t][p], int(cm[t, p])
+                    with button.hold_sync():
+                        button.description = str(count)
+                        button.disabled = count == 0
+                        button.tooltip = (f"true {t}, predicted {p}: {count} test image"
+                                          f"{'s' if count != 1 else ''}")
+            self._grid_caption.value = (
+                f'<div style="font-size:12px">test confusion matrix at <b>{checkpoint.label}</b>: '
+                "rows = true class, columns = predicted. Choose a cell to see its images.</div>")
+
+    def choose_cell(self, true: int, predicted: int) -> None:
+        """Show up to 16 test images of cell (true, predicted) of the checkpoint on show."""
+        for name, v in (("true", true), ("predicted", predicted)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 0 <= v < self._n:
+                raise ConfigError(f"{name} must be a class 0..{self._n - 1}; got {v!r}.")
+        if self._checkpoint is None:
+            raise ConfigError("there is no confusion matrix yet: train or step first.")
+        with self._lock:
+            checkpoint = self._checkpoint
+            preds = self._predictions(checkpoint)  # (n,)
+            self._indices = cell_indices(self._y, preds, int(true), int(predicted), limit=N_THUMBS)
+            total = int(checkpoint.confusion[true, predicted])
+            self._cell_checkpoint = checkpoint
+            self.cell = (int(true), int(predicted))
+            side = image_shape(self._x.shape[1])
+            for k, (box, image, button) in enumerate(self._thumbs):
+                if k < len(self._indices):
+                    i = int(self._indices[k])
+                    image.value = array_to_png(self._x[i].reshape(side), cmap="gray_r", vmin=0,
+                                               vmax=255 if self._x.dtype == np.uint8 else 1.0,
+                                               scale=2)
+                    button.description = f"#{i}"
+                    button.tooltip = f"step through test image #{i}"
+                show(box, k < len(self._indices))
+            kind = "correctly classified" if true == predicted else "misclassified"
+            shown = f"the first {len(self._indices)}" if total > len(self._indices) else "all"
+            self._thumbs_caption.value = (
+                f'<div style="font-size:12px"><b>true {true}, predicted {predicted}</b> at '
+                f"{checkpoint.label}: {total} {kind} test image{'s' if total != 1 else ''}"
+                f"{f', {shown} shown' if total else ''}. Open one to step through its pass.</div>")
+
+    def open_example(self, index: int) -> StepThroughPanel:
+        """Open test image ``index`` in the step-through panel, with the chosen cell's weights."""
+        n = len(self._y)
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < n:
+            raise ConfigError(f"index must be a test image 0..{n - 1}; got {index!r}.")
+        checkpoint = self._cell_checkpoint or self._checkpoint
+        if checkpoint is None:
+            raise ConfigError("there is no checkpoint yet: train or step first.")
+        with self._lock:
+            index = int(index)
+            net = self._network_at(checkpoint)
+            x, y = self._x[index:index + 1], self._y[index:index + 1]  # (1, n_features), (1,)
+            panel = StepThroughPanel(net, x, y, quiz=False)
+            self._close_example()
+            self._step_through = panel
+            self.example = index
+            self._host.children = (panel,)
+            trace = panel.trace
+            y_hat = trace["y_hat"].value[0]  # (C,)
+            predicted = int(self._predictions(checkpoint)[index])
+            self._example_caption.value = (
+                f'<div style="font-size:13px"><b>test image #{index}</b>: true {int(y[0])} '
+                f"(ŷ = {y_hat[int(y[0])]:.3f}), predicted {predicted} (ŷ = {y_hat[predicted]:.3f}), "
+                f"with the weights of <b>{checkpoint.label}</b></div>")
+            self._render_push(net.weights[0], trace["dL/dW1"].value)
+            show(self._example_box, True)
+            return panel
+
+    # --------------------------------------------------------- building
+    def _build(self) -> None:
+        W, L = widgets, widgets.Layout
+        self._grid_caption = W.HTML()
+        self._cells = []
+        items = [W.HTML("")] + [W.HTML(f"<b>{p}</b>", layout=L(justify_content="center"))
+                                for p in range(self._n)]
+        for t in range(self._n):
+            row = []
+            for p in range(self._n):
+                button = with_class(W.Button(description="0", layout=_CELL), "bpl-drill-cell",
+                                     f"bpl-drill-cell-{t}-{p}")
+                if t == p:
+                    button.style.button_color = "#c8e6c9"
+                button.on_click(self._cell_handler(t, p))
+                row.append(button)
+            self._cells.append(row)
+            items += [W.HTML(f"<b>{t}</b>")] + row
+        self._grid = with_class(W.GridBox(items, layout=L(
+            grid_template_columns=f"24px repeat({self._n}, 48px)", width="max-content")),
+            "bpl-drill-grid")
+        self._thumbs_caption = with_class(W.HTML(), "bpl-drill-caption")
+        self._thumbs = []
+        for k in range(N_THUMBS):
+            image = W.Image(format="png", layout=L(width="56px", height="56px"))
+            button = with_class(W.Button(description="", layout=L(width="64px", padding="0")),
+                                "bpl-drill-thumb", f"bpl-drill-thumb-{k}")
+            button.on_click(self._thumb_handler(k))
+            box = W.VBox([image, button], layout=L(align_items="center", margin="2px"))
+            show(box, False)
+            self._thumbs.append((box, image, button))
+        self._example_caption = with_class(W.HTML(), "bpl-drill-example")
+        self._push_mosaics = with_class(W.HTML(), "bpl-drill-push-caption")
+        self._filters_image = with_class(W.Image(format="png"), "bpl-drill-filters")
+        self._grads_image = with_class(W.Image(format="png"), "bpl-drill-gradients")
+        self._units = with_class(W.HBox(layout=L(flex_flow="row wrap")), "bpl-drill-units")
+        self._host = with_class(W.Box(), "bpl-drill-step-through")
+
+    def _layout(self) -> list[widgets.Widget]:
+        W, L = widgets, widgets.Layout
+        thumbs = W.HBox([box for box, _, _ in self._thumbs], layout=L(flex_flow="row wrap"))
+        mosaics = W.HBox([
+            W.VBox([W.HTML("<b>filters</b> W1[1:, j] (28×28 each)"), self._filters_image]),
+            W.VBox([W.HTML("<b>where this image pushes them</b>: ∂L/∂W1[1:, j]"), self._grads_image]),
+        ], layout=L(flex_flow="row wrap"))
+        self._example_box = W.VBox([
+            self._example_caption, self._push_mosaics, mosaics,
+            W.HTML("<b>the units this image pushes hardest</b> (filter | its gradient)"),
+            self._units, W.HTML("<b>step through this image's pass</b>"), self._host])
+        show(self._example_box, False)
+        return [self._grid_caption, self._grid, self._thumbs_caption, thumbs, self._example_box]
+
+    def _render_push(self, W1: np.ndarray, dW1: np.ndarray) -> None:
+        """W1 and ∂L/∂W1 as two mosaics in the same tile order, then the top units."""
+        side = image_shape(W1.shape[0] - 1)
+        self._filters_image.value = array_to_png(filter_mosaic(W1, image_shape=side),
+                                                 symmetric=True, scale=2)
+        self._grads_image.value = array_to_png(filter_mosaic(dW1, image_shape=side),
+                                               symmetric=True, scale=2)
+        self._push_mosaics.value = (
+            '<div style="font-size:12px">Unit j sits in the same tile in both mosaics (row label + '
+            "column). Red = positive, blue = negative, white = 0; each mosaic has its own scale. "
+            "A gradient step changes W1 by −lr·∂L/∂W1: pixels where the gradient is blue gain "
+            "weight, red ones lose it. Blank pixels of the image give exactly 0.</div>")
+        norms = unit_gradient_norms(dW1)  # (H,)
+        tiles = []
+        for j in top_units(dW1, min(N_TOP_UNITS, dW1.shape[1])):
+            j = int(j)
+            pair = widgets.HBox([
+                widgets.Image(value=array_to_png(W1[1:, j].reshape(side), symmetric=True, scale=3),
+                              format="png"),
+                widgets.Image(value=array_to_png(dW1[1:, j].reshape(side), symmetric=True, scale=3),
+                              format="png")])
+            label = widgets.HTML(f'<div style="font-size:12px">unit {j}: ‖∂L/∂W1[1:, {j}]‖ = '
+                                 f"{norms[j]:.3g}</div>")
+            tiles.append(widgets.VBox([pair, label], layout=widgets.Layout(margin="4px")))
+        self._units.children = tiles
+
+    # ---------------------------------------------------------- callbacks
+    def _cell_handler(self, t: int, p: int):
+        @routes_errors
+        def on_click(self, _=None):
+            self.choose_cell(t, p)
+        return lambda button: on_click(self, button)
+
+    def _thumb_handler(self, k: int):
+        @routes_errors
+        def on_click(self, _=None):
+            self.open_example(int(self._indices[k]))
+        return lambda button: on_click(self, button)
+
+    def _show_error(self, exc: BaseException, where: str) -> None:
+        self._show_error_fn(exc, where)
+
+    def _clear_error(self) -> None:
+        self._clear_error_fn()

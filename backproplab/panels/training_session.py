@@ -1,0 +1,396 @@
+"""One training run for the dashboard: the trainer's stream, pulled in a thread or by hand.
+
+No widgets here. A :class:`TrainingSession` owns the network, the run's
+:class:`~backproplab.core.history.History`, its per-epoch checkpoints and the
+latest evaluation, and hands consistent copies of them to whoever draws.
+
+Threads exist only while the run is *running*: a worker pulls records from
+``Trainer.run(...)`` until asked to pause or stop, then ends, leaving the
+generator suspended between two steps. Pausing is therefore just ending the
+worker; resuming starts a new one on the same generator; stepping by hand pulls
+from it in the caller's thread. Exactly one thread ever advances the generator.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ..core import MLP, Progress, Trainer, evaluate, saturation
+from ..core.history import History
+from ..data import balanced_subset
+from ..errors import ConfigError
+
+__all__ = ["Checkpoint", "Frame", "TrainingSession", "STATES"]
+
+#: ready: no run yet · paused: a run exists, nobody pulls · running: a worker pulls ·
+#: finished / stopped / failed: the run is over (reset to start another).
+STATES = ("ready", "paused", "running", "finished", "stopped", "failed")
+_OVER = ("finished", "stopped", "failed")
+_uids = itertools.count(1)
+
+
+@dataclass(eq=False)
+class Checkpoint:
+    """The network at one moment and its test results: what a confusion matrix shows.
+
+    ``weights`` are copies (never the live arrays); ``predictions`` on the test
+    set are filled in on first use (see :meth:`TrainingSession.predictions`).
+    """
+
+    label: str  # "untrained", "epoch 3", "step 412"
+    epoch: float  # in epochs, possibly fractional
+    step: int
+    weights: tuple[np.ndarray, ...] = field(repr=False)
+    confusion: np.ndarray = field(repr=False)
+    test_loss: float
+    test_accuracy: float
+    train_loss: float | None = None
+    train_accuracy: float | None = None
+    saturation: tuple | None = None
+    predictions: np.ndarray | None = field(default=None, repr=False)
+    uid: int = field(default_factory=lambda: next(_uids), repr=False)  # unique, unlike id()
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A consistent copy of what the dashboard draws, taken under the session's lock."""
+
+    version: int  # records accepted so far (bumped by each step)
+    state: str
+    latest: Progress | None
+    steps: list
+    train_loss: list
+    train_accuracy: list
+    test_steps: list
+    test_accuracy: list
+    weights: tuple | None  # a copy of W1..Wk at ``weights_version`` (None: none published)
+    weights_version: int
+    evaluation: Checkpoint | None
+    n_snapshots: int
+    error: BaseException | None
+    samples_per_second: float
+
+
+class TrainingSession:
+    """A network, its data, and at most one training run over them.
+
+    Parameters
+    ----------
+    net : MLP
+    data : MNIST-like (x_train, y_train, x_test, y_test), uint8 or float images
+    probe : how many test images (class-balanced, fixed) the saturation
+        diagnostics use at each epoch end.
+    """
+
+    def __init__(self, net: MLP, data, *, probe: int = 256) -> None:
+        self.net = net
+        self.x_train, self.y_train = data.x_train, data.y_train
+        self.x_test, self.y_test = data.x_test, data.y_test
+        probe_idx = balanced_subset(self.y_test, min(probe, len(self.y_test)), seed=0)
+        self._probe = (self.x_test[probe_idx], self.y_test[probe_idx])
+        self.history = History(points_per_epoch=200)
+        self.snapshots: list[Checkpoint] = []
+        self.evaluation: Checkpoint | None = None
+        self.latest: Progress | None = None
+        self.trainer: Trainer | None = None
+        self.settings: dict = {}
+        self.n_train = len(self.y_train)
+        self.state = "ready"
+        self.error: BaseException | None = None
+        self.run_seconds = 0.0  # wall time the workers spent pulling records
+        self._stream = None
+        self._lock = threading.Lock()  # guards what the worker hands over
+        self._taken = threading.Condition(self._lock)  # notified after each record
+        self._version = 0
+        self._published: tuple | None = None
+        self._published_version = -1
+        self._want_weights = False
+        self._weights_ready = threading.Event()
+        self._halt = threading.Event()  # ask the worker to end (pause or stop)
+        self._stop_asked = False
+        self._ended = threading.Event()  # set when no worker is running
+        self._ended.set()
+        self._worker: threading.Thread | None = None
+        self._on_end: Callable[[], None] | None = None
+        self._checkpoint_now("untrained", epoch=0.0, step=0, snapshot=True)
+
+    # ------------------------------------------------------------ facts
+    @property
+    def over(self) -> bool:
+        return self.state in _OVER
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+    @property
+    def ended(self) -> threading.Event:
+        """Set whenever no worker is running (the ticker waits on it)."""
+        return self._ended
+
+    @property
+    def total_steps(self) -> int:
+        return self.trainer.epochs * self.steps_per_epoch if self.trainer else 0
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return -(-self.n_train // self.trainer.batch_size) if self.trainer else 0
+
+    @property
+    def epochs_done(self) -> int:
+        return len(self.history.epochs)
+
+    # ------------------------------------------------------------ the run
+    def begin(self, *, n_train: int | None = None, **settings) -> None:
+        """Create the run: ``Trainer(net, **settings)`` over the first-chosen training subset.
+
+        ``n_train`` picks a class-balanced subset of the training images (all by
+        default). Settings are validated by the Trainer (ConfigError on a bad one).
+        """
+        if self.state != "ready":
+            raise ConfigError(f"this run has already begun (state {self.state}); "
+                              "reset to begin another.")
+        n_all = len(self.y_train)
+        n = n_all if n_train is None else n_train
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= n_all:
+            raise ConfigError(f"the training-set size must be a whole number in 1..{n_all}; got {n!r}.")
+        trainer = Trainer(self.net, **{**settings, "confusion": True, "snapshots": True})
+        if n < n_all:
+            idx = balanced_subset(self.y_train, int(n), seed=0)
+            X, y = self.x_train[idx], self.y_train[idx]
+        else:
+            X, y = self.x_train, self.y_train
+        self.trainer, self.settings, self.n_train = trainer, dict(settings), int(n)
+        self._stream = trainer.run(X, y, self.x_test, self.y_test)
+        self.state = "paused"
+
+    def step(self, n: int = 1) -> list[Progress]:
+        """Pull up to ``n`` records in this thread (the run must not be running)."""
+        if self.running:
+            raise ConfigError("training is running in the background; pause it before stepping.")
+        if self.over:
+            raise ConfigError(f"the run is over ({self.state}); reset to train again.")
+        if self.state == "ready":
+            raise ConfigError("begin the run before stepping.")
+        records = []
+        try:
+            for _ in range(n):
+                record = self._pull()
+                if record is None:
+                    break
+                records.append(record)
+        except Exception as exc:
+            self._fail(exc)
+            raise
+        return records
+
+    def start(self, on_end: Callable[[], None] | None = None) -> None:
+        """Train in a background thread until the run ends, or pause / stop is asked.
+
+        ``on_end`` is called in the worker thread once it has ended.
+        """
+        if self.state != "paused":
+            raise ConfigError(f"cannot start from state {self.state!r}: begin the run first, "
+                              "or reset after it is over.")
+        self._halt.clear()
+        self._ended.clear()
+        self._on_end = on_end
+        self.state = "running"
+        self._worker = threading.Thread(target=self._work, name="backproplab-training", daemon=True)
+        self._worker.start()
+
+    def pause(self, timeout: float = 10.0) -> bool:
+        """End the worker after its current step; True once it has ended."""
+        self._halt.set()
+        return self.wait(timeout)
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        """End the run for good after the current step; the weights of that step stay."""
+        self._stop_asked = True
+        if self.trainer is not None:
+            self.trainer.stop()
+        ended = self.pause(timeout)
+        if ended and not self.over and self.state != "ready":
+            self._close_stream()
+            self.state = "stopped"
+        return ended
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until no worker runs; True if none does (False: timed out)."""
+        return self._ended.wait(timeout)
+
+    def wait_for_steps(self, n: int, timeout: float | None = None) -> bool:
+        """Wait until the run has taken ``n`` steps, or is no longer running; True if it has."""
+        with self._taken:
+            self._taken.wait_for(lambda: (self.latest is not None and self.latest.step >= n)
+                                 or not self.running, timeout)
+            return self.latest is not None and self.latest.step >= n
+
+    def close(self, timeout: float = 5.0) -> bool:
+        """Stop any worker and drop the generator."""
+        return self.stop(timeout)
+
+    def _work(self) -> None:
+        started = time.perf_counter()
+        try:
+            while not self._halt.is_set():
+                if self._pull() is None or self.over:
+                    break
+        except BaseException as exc:  # noqa: BLE001 - handed to the panel, which shows it
+            self._fail(exc)
+        finally:
+            self.run_seconds += time.perf_counter() - started
+            with self._lock:
+                if self.state == "running":
+                    self.state = "paused"
+                self._serve_weights()
+                self._taken.notify_all()
+            self._ended.set()
+            if self._on_end is not None:
+                self._on_end()
+
+    def _pull(self) -> Progress | None:
+        """Advance the generator by one step and take its record; None when it is done."""
+        if self._stream is None:
+            return None
+        try:
+            record = next(self._stream)
+        except StopIteration:  # only after Trainer.stop(): the last epoch ends the run below
+            self._close_stream()
+            self.state = "stopped" if self._stop_asked else "finished"
+            return None
+        self._accept(record)
+        if record.epoch_end and record.epoch == self.trainer.epochs:
+            self._close_stream()
+            self.state = "finished"
+        return record
+
+    def _accept(self, record: Progress) -> None:
+        checkpoint = None
+        if record.epoch_end and record.confusion is not None:
+            # the generator is suspended: self.net holds exactly the record's weights
+            checkpoint = Checkpoint(
+                label=f"epoch {record.epoch}", epoch=float(record.epoch), step=record.step,
+                weights=record.weights, confusion=record.confusion,
+                test_loss=record.test_loss, test_accuracy=record.test_accuracy,
+                train_loss=record.train_loss, train_accuracy=record.train_accuracy,
+                saturation=saturation(self.net, *self._probe))
+        with self._lock:
+            self.history.add(record)
+            self.latest = record
+            self._version += 1
+            if checkpoint is not None:
+                self.snapshots.append(checkpoint)
+                self.evaluation = checkpoint
+            if self._want_weights:
+                self._serve_weights()
+            self._taken.notify_all()
+
+    def _serve_weights(self) -> None:
+        """Publish a copy of the weights (lock held, between two steps)."""
+        self._published = tuple(W.copy() for W in self.net.weights)
+        self._published_version = self._version
+        self._want_weights = False
+        self._weights_ready.set()
+
+    def _fail(self, exc: BaseException) -> None:
+        self.error = exc
+        self._close_stream()
+        self.state = "failed"
+
+    def _close_stream(self) -> None:
+        if self._stream is not None:
+            self._stream.close()  # leaves the trainer's BLAS-thread limits
+            self._stream = None
+
+    # ------------------------------------------------- copies for drawing
+    def request_weights(self) -> None:
+        """Ask for a fresh copy of the weights, published after the worker's next step."""
+        with self._lock:
+            if self.running:
+                self._want_weights = True
+            else:
+                self._serve_weights()
+
+    def weights(self, timeout: float = 5.0) -> tuple[np.ndarray, ...]:
+        """A consistent copy of the current weights (waits for one step while running)."""
+        with self._lock:
+            self._weights_ready.clear()
+            if self.running:
+                self._want_weights = True
+            else:
+                self._serve_weights()
+        if not self._weights_ready.wait(timeout):
+            raise TimeoutError(f"training did not hand over its weights within {timeout} s.")
+        with self._lock:
+            return self._published
+
+    def frame(self) -> Frame:
+        """Everything the dashboard draws, copied consistently."""
+        with self._lock:
+            h, latest = self.history, self.latest
+            return Frame(
+                version=self._version, state=self.state, latest=latest,
+                steps=list(h.steps), train_loss=list(h.train_loss),
+                train_accuracy=list(h.train_accuracy), test_steps=h.test_steps,
+                test_accuracy=h.test_accuracy, weights=self._published,
+                weights_version=self._published_version, evaluation=self.evaluation,
+                n_snapshots=len(self.snapshots), error=self.error,
+                samples_per_second=latest.samples_per_second if latest else 0.0)
+
+    # ---------------------------------------------------------- evaluation
+    def evaluate_now(self) -> Checkpoint:
+        """Evaluate the current weights on the test set, unless the last evaluation is current."""
+        if self.running:
+            raise ConfigError("training is running; pause it before evaluating.")
+        step = self.latest.step if self.latest else 0
+        if self.evaluation is not None and self.evaluation.step == step:
+            return self.evaluation
+        epoch = self.latest.epoch_fraction if self.latest else 0.0
+        return self._checkpoint_now(f"step {step}", epoch=epoch, step=step, snapshot=False)
+
+    def _checkpoint_now(self, label: str, *, epoch: float, step: int, snapshot: bool) -> Checkpoint:
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run shows inf, no warnings
+            result = evaluate(self.net, self.x_test, self.y_test)
+            probe = saturation(self.net, *self._probe) if snapshot else None
+        latest = self.latest
+        checkpoint = Checkpoint(
+            label=label, epoch=epoch, step=step, weights=tuple(W.copy() for W in self.net.weights),
+            confusion=result.confusion, test_loss=result.loss, test_accuracy=result.accuracy,
+            train_loss=latest.train_loss if latest else None,
+            train_accuracy=latest.train_accuracy if latest else None,
+            saturation=probe, predictions=result.predictions)
+        with self._lock:
+            if snapshot:
+                self.snapshots.append(checkpoint)
+            self.evaluation = checkpoint
+            self._version += 1
+        return checkpoint
+
+    def network_at(self, checkpoint: Checkpoint) -> MLP:
+        """A new MLP holding a checkpoint's weights (never the live network)."""
+        return self.network_with(checkpoint.weights)
+
+    def network_with(self, weights) -> MLP:
+        """A new MLP like ``self.net`` holding copies of ``weights``."""
+        net = MLP(self.net.sizes, activation=self.net.activation, seed=None, dtype=self.net.dtype)
+        net.set_weights(weights)
+        return net
+
+    def history_dict(self) -> dict:
+        """The history as JSON-ready values, copied consistently."""
+        with self._lock:
+            return self.history.to_dict()
+
+    def predictions(self, checkpoint: Checkpoint) -> np.ndarray:
+        """The checkpoint's test-set predictions (n_test,), computed once from its weights."""
+        if checkpoint.predictions is None:
+            checkpoint.predictions = evaluate(self.network_at(checkpoint), self.x_test,
+                                              self.y_test).predictions
+        return checkpoint.predictions

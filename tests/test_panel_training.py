@@ -1,0 +1,397 @@
+"""The training dashboard, driven as a learner would (Button.click), no browser.
+
+Background runs are awaited with events and joins (``wait``, ``wait_for_steps``),
+never with sleeps.
+"""
+
+import html
+import json
+import re
+
+import numpy as np
+import pytest
+
+from backproplab.core import MLP, Trainer, evaluate
+from backproplab.data import load_mnist
+from backproplab.panels._common import find_by_class, walk
+from backproplab.panels.training import TrainingPanel, training_dashboard
+from backproplab.viz import PNG_SIGNATURE, FiltersFigure
+
+CLASSES = ["bpl-train-start", "bpl-train-pause", "bpl-train-stop", "bpl-train-step", "bpl-train-reset",
+           "bpl-train-progress", "bpl-train-status", "bpl-filters", "bpl-confusion", "bpl-curves",
+           "bpl-drilldown", "bpl-snapshots", "bpl-train-error", "bpl-per-class", "bpl-saturation",
+           "bpl-why-slow", "bpl-save", "bpl-save-folder", "bpl-save-result", "bpl-train-epochs",
+           "bpl-train-lr", "bpl-train-batch-size", "bpl-train-momentum", "bpl-train-seed",
+           "bpl-train-n-train", "bpl-train-hidden", "bpl-train-activation", "bpl-drill-grid"]
+TIMEOUT = 60.0
+SETTINGS = {"lr": 0.1, "batch_size": 32, "momentum": 0.9, "lr_decay": 0.8, "seed": 0}
+
+
+@pytest.fixture(scope="module")
+def data(mnist_dir):
+    return load_mnist(data_dir=mnist_dir, n_train=2000, n_test=500, dtype=np.uint8, progress=False)
+
+
+@pytest.fixture
+def make_panel(data):
+    panels = []
+
+    def make(**kw):
+        kw.setdefault("render_process", False)
+        panel = TrainingPanel(MLP(), data, **kw)
+        panels.append(panel)
+        return panel
+
+    yield make
+    for panel in panels:
+        panel.close()
+
+
+def w(panel, cls):
+    return find_by_class(panel, cls)
+
+
+def click(panel, cls):
+    w(panel, cls).click()
+
+
+def text(panel, cls) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", w(panel, cls).value))
+
+
+def visible(widget) -> bool:
+    return widget.layout.display != "none"
+
+
+def png(panel, cls) -> bytes:
+    return bytes(w(panel, cls).value)  # ipywidgets keeps Image.value as a memoryview
+
+
+def images(panel) -> dict:
+    return {cls: png(panel, cls) for cls in ("bpl-filters", "bpl-confusion", "bpl-curves")}
+
+
+def headless_weights(data, steps, *, epochs):
+    """The weights the core's trainer reaches after ``steps`` steps, same settings."""
+    net = MLP()
+    for record in Trainer(net, epochs=epochs, **SETTINGS).run(data.x_train, data.y_train,
+                                                             data.x_test, data.y_test):
+        if record.step == steps:
+            break
+    return net.weights
+
+
+def assert_weights_equal(a, b):
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_every_css_class_is_there_once(make_panel):
+    panel = make_panel()
+    for cls in CLASSES:
+        w(panel, cls)
+    assert all(v.startswith(PNG_SIGNATURE) for v in images(panel).values())
+    assert not visible(w(panel, "bpl-train-error"))
+    assert panel.state == "ready"
+    assert w(panel, "bpl-train-pause").disabled and w(panel, "bpl-train-stop").disabled
+
+
+def test_repr_is_short_and_deterministic(make_panel):
+    panel = make_panel(epochs=10)
+    assert repr(panel) == ("TrainingPanel(MLP(784 → 100 → 10 → 10, sigmoid, float32), "
+                           "2000 train / 500 test images, epoch 0 of 10)")
+    panel.run_steps(63)  # 2000 / 32 → 63 steps per epoch
+    assert repr(panel).endswith("epoch 1 of 10)")
+
+
+def test_one_batch_updates_every_view(make_panel, data):
+    panel = make_panel()
+    before = images(panel)
+    click(panel, "bpl-train-step")
+    assert not visible(w(panel, "bpl-train-error")), w(panel, "bpl-train-error").value
+    assert panel.latest.step == 1 and panel.state == "paused"
+    after = images(panel)
+    for cls in after:
+        assert after[cls].startswith(PNG_SIGNATURE) and after[cls] != before[cls], cls
+    cm = panel.session.evaluation.confusion
+    assert cm.sum() == len(data.y_test)
+    np.testing.assert_array_equal(cm, evaluate(panel.net, data.x_test, data.y_test).confusion)
+    assert w(panel, "bpl-train-progress").value == 1
+    status = text(panel, "bpl-train-status")
+    assert "paused" in status and "epoch 1 of 10" in status and "step 1 of 63" in status
+    assert "samples/s" in status
+    assert "per-class" in text(panel, "bpl-per-class")
+    assert len(panel.history.steps) == 1  # every step is a curve point at this size
+
+
+def test_a_few_batches(make_panel, data):
+    panel = make_panel()
+    panel.run_steps(5)
+    first = images(panel)
+    records = panel.run_steps(3)
+    assert [r.step for r in records] == [6, 7, 8]
+    assert panel.latest.step == 8 and len(panel.history.steps) == 8
+    assert all(first[c] != v for c, v in images(panel).items())
+    assert panel.session.evaluation.confusion.sum() == len(data.y_test)
+    assert panel.session.evaluation.label == "step 8"
+    assert_weights_equal(panel.net.weights, headless_weights(data, 8, epochs=10))
+    # settings are fixed once a run has begun; the architecture is edited for the next reset
+    assert w(panel, "bpl-train-lr").disabled and not w(panel, "bpl-train-hidden").disabled
+
+
+def test_background_start_pause_resume_stop_keep_a_consistent_network(make_panel, data):
+    panel = make_panel(epochs=1000)  # long enough never to finish here
+    click(panel, "bpl-train-start")
+    assert panel.state == "running"
+    assert w(panel, "bpl-train-step").disabled is False and w(panel, "bpl-train-start").disabled
+    assert panel.wait_for_steps(40, TIMEOUT)
+    click(panel, "bpl-train-pause")
+    assert panel.state == "paused" and panel.wait(0)
+    k = panel.latest.step
+    assert k >= 40 and len(panel.history.steps) == k
+    assert all(np.isfinite(W).all() for W in panel.net.weights)
+    assert_weights_equal(panel.net.weights, headless_weights(data, k, epochs=1000))
+    assert w(panel, "bpl-train-progress").value == k
+    assert panel.session.evaluation.step == k  # the paused network was evaluated
+    assert w(panel, "bpl-train-start").description == "Resume"
+
+    click(panel, "bpl-train-start")  # resume the same run
+    assert panel.wait_for_steps(k + 70, TIMEOUT)  # across an epoch end
+    click(panel, "bpl-train-stop")
+    assert panel.state == "stopped" and panel.wait(0)
+    k2 = panel.latest.step
+    assert k2 >= k + 70 and len(panel.history.steps) == k2
+    assert len(panel.history.epochs) >= 1 and len(panel.snapshots) >= 2
+    assert_weights_equal(panel.net.weights, headless_weights(data, k2, epochs=1000))
+    assert panel.session.evaluation.confusion.sum() == len(data.y_test)
+    assert w(panel, "bpl-train-start").disabled and w(panel, "bpl-train-step").disabled
+    assert not visible(w(panel, "bpl-train-error"))
+    assert panel.redraw_stats["ticks"] >= 1
+
+
+def test_a_run_to_the_end_in_the_background(make_panel, data):
+    panel = make_panel(epochs=2)
+    before = images(panel)
+    panel.start()
+    assert panel.wait(TIMEOUT)
+    assert panel.state == "finished" and panel.latest.step == 126
+    assert [s.label for s in panel.snapshots] == ["untrained", "epoch 1", "epoch 2"]
+    assert all(before[c] != v for c, v in images(panel).items())
+    assert "finished" in text(panel, "bpl-train-status")
+    assert panel.samples_per_second > 0 and panel.run_seconds > 0
+    assert repr(panel).endswith("epoch 2 of 2)")
+
+
+def test_figures_drawn_in_the_helper_process(make_panel):
+    panel = make_panel(epochs=2, render_process=True)
+    assert panel.wait_for_renderer(TIMEOUT)
+    before = images(panel)
+    panel.start()
+    assert panel.wait(TIMEOUT) and panel.state == "finished"
+    assert all(before[c] != v for c, v in images(panel).items())
+    stats = panel.redraw_stats
+    assert stats["render_process"] and stats["frames"] >= 1
+    panel.close()
+    assert not panel.wait_for_renderer(0)
+
+
+def test_reset_applies_sizes_and_activation(make_panel):
+    panel = make_panel()
+    panel.run_steps(3)
+    old_filters = png(panel, "bpl-filters")
+    w(panel, "bpl-train-hidden").value = "36, 12"
+    w(panel, "bpl-train-activation").value = "tanh"
+    assert panel.net.sizes == (784, 100, 10, 10)  # applied on reset only
+    click(panel, "bpl-train-reset")
+    assert not visible(w(panel, "bpl-train-error"))
+    assert panel.net.sizes == (784, 36, 12, 10) and panel.net.activation == "tanh"
+    assert panel.state == "ready" and panel.latest is None and panel.history.steps == []
+    assert [s.label for s in panel.snapshots] == ["untrained"]
+    assert png(panel, "bpl-filters") != old_filters
+    assert "tanh" in repr(panel) and "epoch 0 of" in repr(panel)
+    assert not w(panel, "bpl-train-lr").disabled
+    panel.run_steps(2)  # the new network trains
+    assert panel.latest.step == 2
+
+    w(panel, "bpl-train-hidden").value = "ten"
+    click(panel, "bpl-train-reset")
+    assert visible(w(panel, "bpl-train-error"))
+    assert "hidden sizes" in text(panel, "bpl-train-error")
+    assert panel.net.sizes == (784, 36, 12, 10) and panel.latest.step == 2  # nothing changed
+
+
+def _off_diagonal_cell(cm):
+    off = cm.copy()
+    np.fill_diagonal(off, 0)
+    t, p = np.unravel_index(np.argmax(off), off.shape)
+    assert off[t, p] > 0
+    return int(t), int(p)
+
+
+def test_drilldown_opens_the_right_image(make_panel, data):
+    panel = make_panel()
+    panel.run_steps(20)
+    checkpoint = panel.session.evaluation
+    t, p = _off_diagonal_cell(checkpoint.confusion)
+    w(panel, "bpl-train-tabs").selected_index = 1  # the grid is drawn while its tab is on show
+    grid_button = w(panel, f"bpl-drill-cell-{t}-{p}")
+    assert grid_button.description == str(checkpoint.confusion[t, p])
+    grid_button.click()
+    drill = panel.drilldown
+    assert drill.cell == (t, p)
+    predictions = evaluate(panel.net, data.x_test, data.y_test).predictions
+    expected = np.flatnonzero((data.y_test == t) & (predictions == p))[:16]
+    np.testing.assert_array_equal(drill.indices, expected)
+    thumbs = [b for b in walk(drill) if "bpl-drill-thumb" in b._dom_classes]
+    assert sum(visible(b) or visible_parent(drill, b) for b in thumbs) >= len(expected)
+    assert f"true {t}, predicted {p}" in text(panel, "bpl-drill-caption")
+
+    w(panel, "bpl-drill-thumb-0").click()
+    assert not visible(w(panel, "bpl-train-error")), w(panel, "bpl-train-error").value
+    i = int(expected[0])
+    assert drill.example == i
+    stp = drill.step_through
+    x = stp.trace["x"].value
+    assert x.shape == (1, 784)
+    np.testing.assert_allclose(x[0], data.x_test[i] / 255.0, atol=1e-6)
+    assert f"true {int(data.y_test[i])}" in text(panel, "bpl-drill-example")
+    assert f"predicted {p}" in text(panel, "bpl-drill-example")
+    # the step-through network is a copy at the evaluated weights, not the live one
+    assert stp.net is not panel.net
+    assert_weights_equal(stp.net.weights, checkpoint.weights)
+    # where this image pushes each filter: the two mosaics and the top units
+    assert png(panel, "bpl-drill-gradients").startswith(PNG_SIGNATURE)
+    assert png(panel, "bpl-drill-filters").startswith(PNG_SIGNATURE)
+    assert len(w(panel, "bpl-drill-units").children) == 6
+    # training on does not touch the open example
+    panel.run_steps(2)
+    assert_weights_equal(stp.net.weights, checkpoint.weights)
+
+
+def visible_parent(root, widget) -> bool:
+    """The thumbnail's box is what is shown or hidden."""
+    for box in walk(root):
+        if widget in getattr(box, "children", ()):
+            return visible(box)
+    return False
+
+
+def test_drilldown_rejects_bad_input(make_panel):
+    panel = make_panel()
+    from backproplab.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="class 0..9"):
+        panel.drilldown.choose_cell(3, 10)
+    with pytest.raises(ConfigError, match="test image"):
+        panel.drilldown.open_example(10**6)
+
+
+def test_snapshot_replay_shows_that_epochs_filters(make_panel, data):
+    panel = make_panel(epochs=2)
+    panel.run_steps(126)
+    assert panel.state == "finished"
+    assert [s.label for s in panel.snapshots] == ["untrained", "epoch 1", "epoch 2"]
+    epoch1 = panel.snapshots[1]
+    assert_weights_equal(epoch1.weights, headless_weights(data, 63, epochs=2))
+    live = png(panel, "bpl-filters")
+    slider = w(panel, "bpl-snapshots")
+    assert [label for label, _ in slider.options] == ["untrained", "epoch 1", "epoch 2", "live"]
+    slider.value = 1
+    assert panel.replay == 1
+    expected = FiltersFigure()
+    expected.update(epoch1.weights[0], title="W1 filters at epoch 1 (replay)")
+    assert png(panel, "bpl-filters") == expected.to_png()
+    assert "replaying epoch 1" in text(panel, "bpl-replay-caption")
+    assert panel.drilldown._checkpoint is epoch1  # the drill-down follows the replay
+    slider.value = -1  # live
+    assert panel.replay is None and png(panel, "bpl-filters") == live
+
+
+def test_saturation_per_epoch(make_panel):
+    panel = make_panel(epochs=1)
+    panel.run_steps(63)
+    table = text(panel, "bpl-saturation")
+    assert "untrained" in table and "epoch 1" in table
+    for name in ("σ′(z1)", "σ′(z2)", "‖δ3‖", "‖δ2‖", "‖δ1‖"):
+        assert name in table
+    assert "1/4" in text(panel, "bpl-why-slow")
+    layers = panel.snapshots[1].saturation
+    assert [s.layer for s in layers] == [1, 2, 3]
+
+
+def test_divergence_is_shown_in_the_panel(make_panel):
+    panel = make_panel(lr=1e38, epochs=3)
+    click(panel, "bpl-train-start")
+    assert panel.wait(TIMEOUT)
+    assert panel.state == "failed"
+    error = w(panel, "bpl-train-error")
+    assert visible(error) and "DivergenceError" in error.value and "diverged" in error.value
+    assert all(np.isfinite(W).all() for W in panel.net.weights)
+    assert w(panel, "bpl-train-start").disabled and not w(panel, "bpl-train-reset").disabled
+
+    panel2 = make_panel(lr=1e38)
+    for _ in range(5):
+        if panel2.state == "failed":
+            break
+        click(panel2, "bpl-train-step")
+    assert panel2.state == "failed" and "DivergenceError" in w(panel2, "bpl-train-error").value
+
+
+def test_bad_settings_are_shown_not_raised(make_panel):
+    panel = make_panel()
+    w(panel, "bpl-train-lr").value = -1.0
+    click(panel, "bpl-train-start")
+    error = w(panel, "bpl-train-error")
+    assert visible(error) and "lr must be" in html.unescape(error.value)
+    assert panel.state == "ready"
+    w(panel, "bpl-train-lr").value = 0.1
+    click(panel, "bpl-train-step")  # the next action clears the error
+    assert not visible(error) and panel.latest.step == 1
+
+
+def test_training_set_size(make_panel):
+    panel = make_panel(epochs=1)
+    w(panel, "bpl-train-n-train").value = 640
+    panel.run_steps(20)
+    assert panel.state == "finished" and panel.latest.steps_per_epoch == 20
+    assert repr(panel).startswith("TrainingPanel(MLP(784 → 100 → 10 → 10, sigmoid, float32), 640 train")
+
+
+def test_save_writes_the_model_and_figures(make_panel, tmp_path):
+    panel = make_panel()
+    panel.run_steps(5)
+    w(panel, "bpl-save-folder").value = str(tmp_path / "run")
+    click(panel, "bpl-save")
+    assert not visible(w(panel, "bpl-train-error"))
+    names = sorted(p.name for p in (tmp_path / "run").iterdir())
+    assert names == ["confusion.png", "curves.png", "filters.png", "metrics.json", "model.npz"]
+    result = text(panel, "bpl-save-result")
+    for name in names:
+        assert str(tmp_path / "run" / name) in result
+    assert_weights_equal(MLP.load(tmp_path / "run" / "model.npz").weights, panel.net.weights)
+    assert (tmp_path / "run" / "filters.png").read_bytes() == png(panel, "bpl-filters")
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["model"] == repr(panel.net) and metrics["settings"]["lr"] == 0.1
+
+
+def test_saving_while_training_takes_a_consistent_copy(make_panel, tmp_path):
+    panel = make_panel(epochs=1000)
+    panel.start()
+    assert panel.wait_for_steps(10, TIMEOUT)
+    paths = panel.save(tmp_path)
+    assert panel.state == "running"
+    saved = MLP.load(paths[0])
+    panel.stop()
+    assert all(np.isfinite(W).all() for W in saved.weights)
+
+
+def test_training_dashboard_opens_a_panel(mnist_dir):
+    panel = training_dashboard(n_train=500, n_test=200, data_dir=mnist_dir, epochs=3,
+                               render_process=False)
+    try:
+        assert isinstance(panel, TrainingPanel)
+        assert repr(panel) == ("TrainingPanel(MLP(784 → 100 → 10 → 10, sigmoid, float32), "
+                               "500 train / 200 test images, epoch 0 of 3)")
+    finally:
+        panel.close()
