@@ -112,6 +112,16 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--ledger", action="store_true", help="also print each backward step's chain-rule ledger")
     trace.add_argument("--data-dir", type=Path, help=data_help)
     trace.set_defaults(run=_trace)
+
+    lab = sub.add_parser("lab", help="open the tutorial notebooks in JupyterLab, or the classroom page in Voilà")
+    lab.add_argument("--classroom", action="store_true",
+                     help="serve notebooks/05_classroom.ipynb with Voilà: the panels without code")
+    lab.add_argument("--port", type=_positive_int, help="port to serve on (default: the server's own)")
+    lab.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    lab.add_argument("--notebook-dir", type=Path, metavar="DIR",
+                     help="folder with the notebooks (default: notebooks/ of this checkout)")
+    lab.add_argument("--data-dir", type=Path, help=data_help)
+    lab.set_defaults(run=_lab)
     return parser
 
 
@@ -214,6 +224,12 @@ def _trace(args) -> int:
                 print(f"\n{step.name} ({'×'.join(map(str, step.shape))})")
                 print("\n".join(f"  {line}" for line in step.ledger()))
     return 0
+
+
+def _lab(args) -> int:
+    from .lab import main as lab_main
+
+    return lab_main(args)
 
 
 if __name__ == "__main__":
