@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything backproplab's tests need, on a fresh machine:
-# a virtual environment in .venv with the package (editable) and its test tools.
+# a virtual environment in .venv with the package (editable) and its test tools,
+# and Debian's Chromium for the browser tests (installed with apt-get when missing).
 # Usage: bash scripts/setup.sh        (re-running it is safe and quick)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,4 +14,6 @@ fi
 echo "setup: installing backproplab and its test tools into .venv"
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test]"
+bash scripts/install_browser.sh ||
+    echo "setup: Chromium is not installed: the browser tests (tests/browser) will be skipped"
 echo "setup: done. Run the tests with: .venv/bin/python -m pytest"

@@ -16,6 +16,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 REAL_MNIST = Path(os.environ.get("BACKPROPLAB_DATA_DIR") or ROOT.parent / "shared" / "mnist")
 
+# The notebooks, which nbval runs in this session's environment, find MNIST through this variable.
+if not os.environ.get("BACKPROPLAB_DATA_DIR") and REAL_MNIST.is_dir():
+    os.environ["BACKPROPLAB_DATA_DIR"] = str(REAL_MNIST)
+
 
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
