@@ -14,22 +14,34 @@ from .training import Progress
 
 @dataclass
 class History:
-    """Curve points (about ``points_per_epoch`` per epoch) and one entry per epoch."""
+    """Curve points (about ``points_per_epoch`` per epoch) and one entry per epoch.
+
+    The train curves are exponential moving averages of the batch loss and batch
+    accuracy over about 1/``points_per_epoch`` of an epoch: smooth, and without
+    the jump at each epoch's start that a per-epoch running mean shows.
+    """
 
     points_per_epoch: int = 20
     steps: list[float] = field(default_factory=list)  # x of the train curves, in epochs
-    train_loss: list[float] = field(default_factory=list)  # running mean over the epoch
-    train_accuracy: list[float] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)  # moving average of batch losses
+    train_accuracy: list[float] = field(default_factory=list)  # moving average of batch accuracies
     epochs: list[dict] = field(default_factory=list)  # one dict per finished epoch
     confusion: np.ndarray | None = None  # the latest test confusion matrix
+    _average: tuple[float, float] | None = field(default=None, repr=False)
 
     def add(self, record: Progress) -> None:
         """Take one progress record into the history."""
         every = max(1, record.steps_per_epoch // self.points_per_epoch)
+        alpha = 2.0 / (every + 1)  # an EMA spanning about `every` steps
+        if self._average is None:
+            self._average = (record.loss, record.batch_accuracy)
+        else:
+            loss, acc = self._average
+            self._average = (loss + alpha * (record.loss - loss), acc + alpha * (record.batch_accuracy - acc))
         if record.step % every == 0 or record.epoch_end:
             self.steps.append(record.epoch_fraction)
-            self.train_loss.append(record.train_loss)
-            self.train_accuracy.append(record.train_accuracy)
+            self.train_loss.append(self._average[0])
+            self.train_accuracy.append(self._average[1])
         if record.epoch_end:
             self.epochs.append({
                 "epoch": record.epoch, "train_loss": record.train_loss,

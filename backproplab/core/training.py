@@ -35,6 +35,7 @@ class Progress(NamedTuple):
     train_loss: float  # running mean of the batch losses over this epoch so far
     lr: float  # the learning rate of this step
     train_accuracy: float  # running accuracy over this epoch's batches so far
+    batch_accuracy: float  # accuracy on this step's batch, before its update
     samples_seen: int  # in this run
     elapsed: float  # seconds of training in this run (evaluation excluded)
     epoch_end: bool = False
@@ -144,12 +145,13 @@ class Trainer:
                 # Backpropagate −lr instead of 1: every dW_k comes out as −lr · dL/dW_k, the step itself.
                 steps = net._backward(SoftmaxCrossEntropy.backward(-lr, cache), records).dW
                 self._update(steps)
-                correct += int(np.count_nonzero(cache[0].argmax(axis=1) == yb))
+                batch_correct = int(np.count_nonzero(cache[0].argmax(axis=1) == yb))
+                correct += batch_correct
                 loss_sum += loss * len(idx)
                 step, seen, epoch_seen = step + 1, seen + len(idx), epoch_seen + len(idx)
                 elapsed += time.perf_counter() - t0
                 record = Progress(epoch, step, steps_per_epoch, loss, loss_sum / epoch_seen, lr,
-                                  correct / epoch_seen, seen, elapsed)
+                                  correct / epoch_seen, batch_correct / len(idx), seen, elapsed)
                 if start + B >= n:
                     record = self._epoch_end(record, elapsed - epoch_start, X_test, y_test)
                 yield record
