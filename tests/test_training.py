@@ -160,3 +160,11 @@ def test_trainer_fast_path_equals_the_textbook_update(mnist_small, momentum):
                 W += v
     for a, b in zip(fast.weights, slow.weights):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_weights_are_updated_in_place(mnist_small):
+    net = MLP()
+    W1 = net.weights[0]  # a learner's handle on the filters stays live
+    before = W1.copy()
+    list(Trainer(net, epochs=1).run(mnist_small.x_train[:256], mnist_small.y_train[:256]))
+    assert net.weights[0] is W1 and not np.array_equal(W1, before)

@@ -52,7 +52,7 @@ class Affine:
         """Return ``(dH, dW)``; ``dH`` is None when ``need_input_grad`` is False."""
         H, W = cache
         dW = np.empty_like(W)  # (n_in + 1, n_out)
-        dW[0] = dz.sum(axis=0)  # (n_out,)      bias row: [1 ...]ᵀ · dz sums the batch
+        np.add.reduce(dz, axis=0, out=dW[0])  # (n_out,)  bias row: [1 ...]ᵀ · dz sums the batch
         np.dot(H.T, dz, out=dW[1:])  # (n_in, n_out)  Hᵀ · dz, the sum over the batch
         if not need_input_grad:
             return None, dW
@@ -317,11 +317,11 @@ class SoftmaxCrossEntropy:
     def forward(z: np.ndarray, y: np.ndarray) -> tuple[float, tuple[np.ndarray, np.ndarray]]:
         shifted = z - z.max(axis=1, keepdims=True)  # (B, C)
         e = np.exp(shifted)  # (B, C)
-        s = e.sum(axis=1, keepdims=True)  # (B, 1)
+        s = np.add.reduce(e, axis=1, keepdims=True)  # (B, 1)
         y_hat = e / s  # (B, C)
         rows = np.arange(len(y))
         # log-softmax straight from z: −log ŷ_y = log Σ e − shifted_y, exact even when ŷ_y underflows
-        loss = float(np.sum(np.log(s[:, 0]) - shifted[rows, y])) / len(y)
+        loss = float(np.add.reduce(np.log(s[:, 0]) - shifted[rows, y])) / len(y)
         return loss, (y_hat, y)
 
     @staticmethod

@@ -118,7 +118,7 @@ class Trainer:
         rng = np.random.default_rng(self.seed)
         steps_per_epoch = math.ceil(n / B)
         batches = _BatchBuffers(X, B, net.dtype)
-        self._spare = [np.empty_like(W) for W in net.weights]
+        self._last_good = [W.copy() for W in net.weights]
         step, seen, elapsed = 0, 0, 0.0
         for epoch in range(1, self.epochs + 1):
             order = rng.permutation(n) if self.shuffle else np.arange(n)
@@ -136,7 +136,8 @@ class Trainer:
                     records = net._forward(Xb)
                     loss, cache = SoftmaxCrossEntropy.forward(records[-1].z, yb)
                 if not math.isfinite(loss):
-                    self._restore_last_good(step)
+                    for W, good in zip(net.weights, self._last_good):
+                        np.copyto(W, good)
                     raise DivergenceError(
                         f"training diverged at epoch {epoch}, step {step + 1}: the loss became "
                         f"{loss}. The weights of the last good step were kept. Try a smaller "
@@ -157,26 +158,20 @@ class Trainer:
                 yield record
 
     def _update(self, steps: list[np.ndarray]) -> None:
-        """SGD with momentum, given steps = −lr · g:  v ← μ v + step;  W_next = W + v.
+        """SGD with momentum, given steps = −lr · g:  v ← μ v + step;  W ← W + v, in place.
 
-        W_next is written into a spare array and swapped in, so the weights that
-        just gave a finite loss stay intact as the last good state, without a copy.
+        The weights are updated in place, so arrays taken from ``net.weights`` stay
+        current; first they are copied as the last good state (they just gave a
+        finite loss), which divergence restores.
         """
-        weights = self.net.weights
-        for k, (v, step) in enumerate(zip(self._velocity, steps)):
-            W, spare = weights[k], self._spare[k]
+        for W, good, v, step in zip(self.net.weights, self._last_good, self._velocity, steps):
+            np.copyto(good, W)
             if self.momentum:
                 v *= self.momentum
                 v += step
-                np.add(W, v, out=spare)
+                W += v
             else:
-                np.add(W, step, out=spare)
-            weights[k], self._spare[k] = spare, W
-
-    def _restore_last_good(self, steps_taken: int) -> None:
-        """Put back the weights before the last update (those of the last finite loss)."""
-        if steps_taken:
-            self.net.weights[:], self._spare[:] = self._spare, list(self.net.weights)
+                W += step
 
     def _epoch_end(self, record: Progress, seconds: float, X_test, y_test) -> Progress:
         extra = {"epoch_end": True, "epoch_seconds": seconds}
@@ -205,8 +200,9 @@ class _BatchBuffers:
 
     def take(self, idx: np.ndarray) -> np.ndarray:
         raw, out = self.raw[:len(idx)], self.out[:len(idx)]
-        np.take(self.X, idx, axis=0, out=raw)  # (B, n_features)
-        np.multiply(raw, self.scale, out=out, casting="unsafe")  # (B, n_features) floats
+        self.X.take(idx, axis=0, out=raw)  # (B, n_features)
+        np.copyto(out, raw, casting="unsafe")  # (B, n_features) floats
+        out *= self.scale
         return out
 
 
