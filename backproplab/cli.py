@@ -81,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train the network on MNIST and report the test accuracy")
     train.add_argument("--epochs", type=_positive_int, default=10, help="passes over the training set (10)")
     train.add_argument("--batch-size", type=_positive_int, default=32, help="samples per SGD step (32)")
-    train.add_argument("--lr", type=_positive_float, default=0.1, help="learning rate of the first epoch (0.1)")
+    train.add_argument("--lr", type=_positive_float, default=0.1,
+                       help="learning rate of the first epoch (0.1, tuned with momentum 0.9 for batch 32; "
+                            "for --batch-size 1 try --lr 0.01 --momentum 0)")
     train.add_argument("--lr-decay", type=_positive_float, default=0.8,
                        help="factor applied to the learning rate after each epoch (0.8; 1 keeps it)")
     train.add_argument("--momentum", type=_fraction, default=0.9, help="momentum in [0, 1) (0.9)")
@@ -173,7 +175,8 @@ def _train(args) -> int:
                       f"{record.train_accuracy:.2%}, test accuracy {record.test_accuracy:.2%} "
                       f"({record.epoch_seconds:.2f} s)")
     wall = time.perf_counter() - started
-    print(f"test accuracy: {history.test_accuracy[-1]:.2%} after {args.epochs} epochs "
+    epochs = f"{args.epochs} epoch{'s' if args.epochs != 1 else ''}"
+    print(f"test accuracy: {history.test_accuracy[-1]:.2%} after {epochs} "
           f"({wall:.1f} s in all, {sum(history.seconds_per_epoch):.1f} s training)")
     if args.save:
         print(f"saved the network to {net.save(args.save)}")
