@@ -24,8 +24,7 @@ def test_environment_yml_lists_every_runtime_dependency():
         m = re.match(r"^  - ([A-Za-z0-9_.-]+)(.*)$", line)
         if m and m.group(1) not in ("pip", "python"):
             conda[m.group(1).lower()] = m.group(1) + m.group(2).strip()
-    # playwright and the browser-test helpers come from pip in CI, not from conda
-    missing = {n for n in wanted if n not in conda and n not in {"playwright", "voila"}}
+    missing = {n for n in wanted if n not in conda}
     assert not missing, f"environment.yml lacks {sorted(missing)}"
     for name, spec in conda.items():
         assert name in wanted, f"environment.yml has {name}, which pyproject.toml does not"
