@@ -12,6 +12,7 @@ data, never the axes), then rendered to PNG bytes for an ``ipywidgets.Image``:
 from backproplab.viz.confusion import ConfusionFigure
 from backproplab.viz.curves import CurvesFigure
 from backproplab.viz.filters import FiltersFigure, filter_mosaic, grid_shape
+from backproplab.viz.jacobian import JacobianLayout, jacobian_layout
 from backproplab.viz.render import PNG_SIGNATURE, array_to_png, figure_to_png, save_png
 
 __all__ = [
@@ -19,9 +20,11 @@ __all__ = [
     "ConfusionFigure",
     "CurvesFigure",
     "FiltersFigure",
+    "JacobianLayout",
     "array_to_png",
     "figure_to_png",
     "filter_mosaic",
     "grid_shape",
+    "jacobian_layout",
     "save_png",
 ]
