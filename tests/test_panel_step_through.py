@@ -1,9 +1,9 @@
 """The step-through panel, driven as a learner would: Button.click(), no browser."""
 
-import html
 import importlib
 import os
 import re
+import struct
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -13,9 +13,8 @@ import traitlets
 
 import backproplab as bl
 from backproplab.core import format_shape
-from backproplab.errors import ShapeError
+from backproplab.errors import ConfigError, ShapeError
 from backproplab.panels import StepThroughPanel, step_through
-from backproplab.panels._common import find_by_class
 
 # the module (the package attribute of the same name is the step_through() function)
 step_through_module = importlib.import_module("backproplab.panels.step_through")
@@ -29,12 +28,17 @@ NAMES = ("x z1 H1 z2 H2 z3 y_hat L dL/dz3 dL/dW3 dL/dH2 dL/dz2 dL/dW2 dL/dH1 dL/
 
 
 def w(panel, cls):
-    return find_by_class(panel, cls)
+    return panel.control(cls)
 
 
 def text(panel, cls) -> str:
-    """A widget's value as plain text (tags stripped, entities decoded)."""
-    return html.unescape(re.sub(r"<[^>]+>", "", w(panel, cls).value))
+    """What an element shows, as plain text (tags stripped, entities decoded)."""
+    return panel.shown(cls)
+
+
+def png_size(png) -> tuple[int, int]:
+    """(width, height) of PNG bytes, from the IHDR chunk."""
+    return struct.unpack(">II", bytes(png)[16:24])
 
 
 def visible(widget) -> bool:
@@ -228,11 +232,32 @@ def test_full_jacobian_small_enough_is_drawn(panel):
     info = text(panel, "bpl-jacobian-info")
     assert "∂z3/∂W3" in info and "10×11×10 = 1,100 entries" in info and "outer" in info
     assert "110 entries" in info
-    assert "drawn as 10×110" in info
+    # one block per entry of z3, shaped like W3, in a grid (not a 10×110 strip)
+    assert "drawn as 10 blocks, one per entry of z3" in info
+    assert "block j is ∂z3[j]/∂W3, 11×10 like W3; 5 blocks per line" in info
     image = w(panel, "bpl-jacobian-image")
     assert visible(image) and bytes(image.value).startswith(b"\x89PNG")
+    width, height = png_size(image.value)
+    assert height >= 100 and width <= 3 * height
     button.click()
     assert not panel.show_jacobian and not visible(image)
+
+
+def test_full_jacobian_of_W2_is_a_grid_of_W2_shaped_blocks(panel):
+    panel.go_to("dL/dW2")
+    w(panel, "bpl-full-jacobian").click()
+    info = text(panel, "bpl-jacobian-info")
+    assert "10×101×10 = 10,100 entries" in info
+    assert "drawn as 10 blocks, one per entry of z2 (10): block j is ∂z2[j]/∂W2, 101×10 like W2" in info
+    width, height = png_size(w(panel, "bpl-jacobian-image").value)
+    assert height >= 300 and width >= 300  # each entry 3 px: a picture, not a strip 10 px high
+    panel.batch = True
+    w(panel, "bpl-full-jacobian").click()
+    info = text(panel, "bpl-jacobian-info")
+    assert "block (b, j) is ∂z2[b, j]/∂W2, 101×10 like W2, for sample b and unit j" in info
+    assert "4 samples per line" in info
+    width, height = png_size(w(panel, "bpl-jacobian-image").value)
+    assert height >= 400 and width <= 1000
 
 
 def test_full_jacobian_too_large_is_refused_politely(panel):
@@ -252,6 +277,30 @@ def test_full_jacobian_of_a_batch_is_reshaped(panel):
     w(panel, "bpl-full-jacobian").click()
     info = text(panel, "bpl-jacobian-info")
     assert "8×10×8×10" in info and "drawn as 80×80" in info and "block-diagonal" in info
+    assert not visible(w(panel, "bpl-error"))
+
+
+def test_answer_and_shown_drive_the_quiz_from_code(data):
+    p = StepThroughPanel(bl.MLP(), *data, step=12)  # dL/dW2, quiz on
+    feedback = p.answer("101x1")
+    assert feedback.startswith("Not quite") and feedback == p.shown("bpl-quiz-feedback")
+    assert "<" not in feedback and (p.score, p.attempts) == (0, 1)
+    assert p.answer("(101, 10)").startswith("Right: dL/dW2 is 101×10")
+    assert p.shown("bpl-quiz-score") == "score 1 / 2" and p.shown("bpl-step-shape") == "shape 101×10"
+    with pytest.raises(ConfigError, match="already answered"):
+        p.answer("101x10")
+    p.quiz = False
+    with pytest.raises(ConfigError, match="quiz is off"):
+        p.answer("1x10")
+    # control() is the widget a browser test would address; shown() its text, one line per block
+    assert p.control("bpl-step-next") is w(p, "bpl-step-next")
+    assert p.shown("bpl-step-next") == "Next"
+    ledger = p.shown("bpl-ledger").splitlines()
+    assert ledger[0] == "ledger" and ledger[1].startswith("chain rule: ∂L/∂z2 (1×10, gradient) · ")
+    with pytest.raises(LookupError, match="bpl-nothing"):
+        p.control("bpl-nothing")
+    with pytest.raises(TypeError, match="IntSlider"):
+        p.shown("bpl-step-slider")
 
 
 def test_gradient_check(panel):

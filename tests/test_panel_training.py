@@ -4,18 +4,24 @@ Background runs are awaited with events and joins (``wait``, ``wait_for_steps``)
 never with sleeps.
 """
 
-import html
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
 
 from backproplab.core import MLP, Trainer, evaluate
 from backproplab.data import load_mnist
-from backproplab.panels._common import find_by_class, walk
+from backproplab.panels._common import walk
 from backproplab.panels.training import TrainingPanel, training_dashboard
-from backproplab.viz import PNG_SIGNATURE, FiltersFigure
+from backproplab.panels.training_render import FigureSet, RenderProcess
+from backproplab.panels.training_views import filters_title
+from backproplab.viz import PNG_SIGNATURE, ConfusionFigure, FiltersFigure
 
 CLASSES = ["bpl-train-start", "bpl-train-pause", "bpl-train-stop", "bpl-train-step", "bpl-train-reset",
            "bpl-train-progress", "bpl-train-status", "bpl-filters", "bpl-confusion", "bpl-curves",
@@ -48,7 +54,7 @@ def make_panel(data):
 
 
 def w(panel, cls):
-    return find_by_class(panel, cls)
+    return panel.control(cls)
 
 
 def click(panel, cls):
@@ -56,7 +62,7 @@ def click(panel, cls):
 
 
 def text(panel, cls) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", w(panel, cls).value))
+    return panel.shown(cls)
 
 
 def visible(widget) -> bool:
@@ -167,7 +173,6 @@ def test_background_start_pause_resume_stop_keep_a_consistent_network(make_panel
     assert panel.session.evaluation.confusion.sum() == len(data.y_test)
     assert w(panel, "bpl-train-start").disabled and w(panel, "bpl-train-step").disabled
     assert not visible(w(panel, "bpl-train-error"))
-    assert panel.redraw_stats["ticks"] >= 1
 
 
 def test_a_run_to_the_end_in_the_background(make_panel, data):
@@ -183,17 +188,171 @@ def test_a_run_to_the_end_in_the_background(make_panel, data):
     assert repr(panel).endswith("epoch 2 of 2)")
 
 
+def wait_for_frames(panel, n: int, timeout: float = TIMEOUT) -> bool:
+    """Wait (on training steps, no sleeps) until the redraw thread has shown ``n`` figure frames."""
+    deadline = time.monotonic() + timeout
+    while panel.redraw_stats["frames"] < n and panel.state == "running":
+        if time.monotonic() > deadline:
+            return False
+        panel.wait_for_steps(panel.latest.step + 20 if panel.latest else 20, TIMEOUT)
+    return panel.redraw_stats["frames"] >= n
+
+
 def test_figures_drawn_in_the_helper_process(make_panel):
-    panel = make_panel(epochs=2, render_process=True)
+    panel = make_panel(epochs=1000, render_process=True)
     assert panel.wait_for_renderer(TIMEOUT)
     before = images(panel)
     panel.start()
-    assert panel.wait(TIMEOUT) and panel.state == "finished"
+    assert wait_for_frames(panel, 2)
+    panel.stop()
     assert all(before[c] != v for c, v in images(panel).items())
-    stats = panel.redraw_stats
-    assert stats["render_process"] and stats["frames"] >= 1
+    assert panel.redraw_stats["render_process"]
+    helper = panel._live.renderer
     panel.close()
-    assert not panel.wait_for_renderer(0)
+    assert not panel.wait_for_renderer(0) and helper._process.exitcode is not None
+
+
+def test_pause_resume_and_stop_never_wait_for_the_helper(make_panel):
+    panel = make_panel(epochs=1000, render_process=True)
+    assert panel.wait_for_renderer(TIMEOUT)
+    for _ in range(3):  # a pause drops the frame being drawn; the next run must not block on it
+        panel.start()
+        assert "running" in text(panel, "bpl-train-status")  # at once, not at the first tick
+        assert wait_for_frames(panel, panel.redraw_stats["frames"] + 1)
+        assert panel.pause(timeout=TIMEOUT) and panel.state == "paused"
+    panel.start()
+    assert panel.wait_for_steps(panel.latest.step + 10, TIMEOUT)
+    assert panel.stop(timeout=TIMEOUT) and panel.state == "stopped"
+    assert not visible(w(panel, "bpl-train-error"))
+
+
+def test_the_helper_reads_a_dropped_answer_before_taking_the_next_job():
+    helper = RenderProcess()
+    try:
+        assert helper.ready(TIMEOUT)
+        job = {"filters": (np.ones((785, 100), np.float32), "a job larger than a pipe's buffer")}
+        helper.submit(job)
+        helper.discard()  # e.g. a pause: nobody wants this answer any more
+        assert not helper.busy
+        with pytest.raises(RuntimeError, match="still on another job"):
+            helper.submit({})  # the child may be sending the dropped answer: a big job would block both
+        deadline = time.monotonic() + TIMEOUT
+        while not helper.idle():  # reads and drops the answer when it comes
+            assert time.monotonic() < deadline, "the dropped answer never came"
+            helper._conn.poll(0.1)
+        helper.submit(job)
+        assert sorted(helper.receive(TIMEOUT)[0]) == ["filters"]
+    finally:
+        helper.close()
+    assert helper._process.exitcode is not None
+
+
+@pytest.mark.parametrize("render_process", [False, True], ids=["in-kernel", "helper"])
+def test_live_filters_show_the_weights_of_the_step_in_their_title(make_panel, data, monkeypatch,
+                                                                  render_process):
+    """After Reset then Start, every filters frame shows the weights of the step its title names.
+
+    (The first live frame used to show the weights published at Reset, or a few steps
+    in, under the title of a step hundreds of steps later.)
+    """
+    frames = []  # (W1, title) of every filters frame drawn in the kernel or sent to the helper
+    real_render, real_submit = FigureSet.render, RenderProcess.submit
+
+    def render(self, job):
+        if "filters" in job:
+            frames.append((job["filters"][0].copy(), job["filters"][1]))
+        return real_render(self, job)
+
+    def submit(self, job):
+        if "filters" in job:
+            frames.append((job["filters"][0].copy(), job["filters"][1]))
+        return real_submit(self, job)
+
+    monkeypatch.setattr(FigureSet, "render", render)
+    monkeypatch.setattr(RenderProcess, "submit", submit)
+    panel = make_panel(epochs=1000, render_process=render_process)
+    assert not render_process or panel.wait_for_renderer(TIMEOUT)
+    panel.run_steps(100)
+    click(panel, "bpl-train-reset")  # publishes the new, untrained weights
+    frames.clear()
+    click(panel, "bpl-train-start")
+    assert wait_for_frames(panel, 2)
+    click(panel, "bpl-train-pause")
+    assert panel.state == "paused" and not visible(w(panel, "bpl-train-error"))
+    live = [(W1, title) for W1, title in frames if "untrained" not in title]
+    assert len(live) >= 2, [title for _, title in frames]
+
+    # the step(s) each title can mean, and the weights the core's trainer has there
+    per_epoch = panel.latest.steps_per_epoch
+    named = []
+    for W1, title in live:
+        epoch = re.search(r"epoch (\d+\.\d\d)", title).group(1)
+        steps = {s for s in range(1, panel.latest.step + 1)
+                 if f"{epoch_fraction_of(s, per_epoch):.2f}" == epoch}
+        assert steps, title
+        named.append((W1, title, steps))
+    wanted = set().union(*(steps for _, _, steps in named))
+    net, at = MLP(), {}
+    for record in Trainer(net, epochs=1000, **SETTINGS).run(data.x_train, data.y_train,
+                                                          data.x_test, data.y_test):
+        if record.step in wanted:
+            at[record.step] = net.weights[0].copy()
+        if record.step >= max(wanted):
+            break
+    untrained = MLP().weights[0]
+    for W1, title, steps in named:
+        assert not np.array_equal(W1, untrained), f"{title} shows the untrained weights"
+        assert any(np.array_equal(W1, at[s]) for s in steps), f"{title} shows another step's weights"
+
+
+def epoch_fraction_of(step: int, per_epoch: int) -> float:
+    """Progress.epoch_fraction of a step (steps count from 1; epoch k ends at step k·per_epoch)."""
+    epoch = -(-step // per_epoch)
+    return epoch - 1 + (step - (epoch - 1) * per_epoch) / per_epoch
+
+
+def assert_unchanged(seen: dict, now: dict, when: str) -> None:
+    for cls in now:
+        assert seen[cls] == now[cls], f"{cls} changed after the status said {when}"
+
+
+def _first_shown_with(panel, predicate):
+    """Record what the figures show when the status first satisfies ``predicate``."""
+    seen = {}
+
+    def on_status(change):
+        if not seen and predicate(change["new"]):
+            seen.update(images(panel))
+
+    w(panel, "bpl-train-status").observe(on_status, names="value")
+    return seen
+
+
+@pytest.mark.parametrize("render_process", [False, True], ids=["in-kernel", "helper"])
+def test_the_status_says_paused_only_once_the_final_figures_are_on_show(make_panel, render_process):
+    panel = make_panel(epochs=1000, render_process=render_process)
+    assert not render_process or panel.wait_for_renderer(TIMEOUT)
+    click(panel, "bpl-train-start")
+    assert wait_for_frames(panel, 1)
+    seen = _first_shown_with(panel, lambda status: "paused" in status)
+    click(panel, "bpl-train-pause")
+    assert_unchanged(seen, images(panel), "paused")
+    k = panel.latest.step
+    expected = FiltersFigure()
+    expected.update(panel.net.weights[0], title=filters_title(panel.latest))
+    assert seen["bpl-filters"] == expected.to_png()  # the paused network's filters
+    evaluation = panel.session.evaluation  # "step k", or "epoch n" if the pause fell on an epoch's end
+    assert evaluation.step == k
+    cm = ConfusionFigure()
+    cm.update(evaluation.confusion, title=f"test set, {evaluation.label}")
+    assert seen["bpl-confusion"] == cm.to_png()
+
+    seen = _first_shown_with(panel, lambda status: f"({k + 1:,} in all)" in status)
+    click(panel, "bpl-train-step")
+    assert_unchanged(seen, images(panel), f"step {k + 1}")
+    assert seen["bpl-filters"] != expected.to_png()
+    expected.update(panel.net.weights[0], title=filters_title(panel.latest))
+    assert seen["bpl-filters"] == expected.to_png()
 
 
 def test_reset_applies_sizes_and_activation(make_panel):
@@ -277,6 +436,26 @@ def visible_parent(root, widget) -> bool:
     return False
 
 
+def test_drilldown_grid_is_blank_until_drawn_and_its_caption_has_its_room(make_panel):
+    panel = make_panel()
+    cells = [b for b in walk(panel.drilldown) if "bpl-drill-cell" in b._dom_classes]
+    assert len(cells) == 100 and all(b.description == "" and b.disabled for b in cells)
+    caption = w(panel, "bpl-drill-grid-caption")
+    assert caption.layout.min_height == "40px"  # drawing the grid does not move it down
+    assert "Not drawn yet" in text(panel, "bpl-drill-grid-caption")
+    w(panel, "bpl-train-tabs").selected_index = 1
+    counts = panel.session.evaluation.confusion.ravel()
+    assert [b.description for b in cells] == [str(n) for n in counts]
+    assert [b.disabled for b in cells] == [n == 0 for n in counts]
+    assert "test confusion matrix at untrained" in text(panel, "bpl-drill-grid-caption")
+    w(panel, "bpl-train-tabs").selected_index = 0
+    panel.run_steps(3)
+    click(panel, "bpl-train-reset")  # a new network: blank until the tab is on show again
+    assert all(b.description == "" and b.disabled for b in cells)
+    w(panel, "bpl-train-tabs").selected_index = 1
+    assert [b.description for b in cells] == [str(n) for n in panel.session.evaluation.confusion.ravel()]
+
+
 def test_drilldown_rejects_bad_input(make_panel):
     panel = make_panel()
     from backproplab.errors import ConfigError
@@ -343,7 +522,7 @@ def test_bad_settings_are_shown_not_raised(make_panel):
     w(panel, "bpl-train-lr").value = -1.0
     click(panel, "bpl-train-start")
     error = w(panel, "bpl-train-error")
-    assert visible(error) and "lr must be" in html.unescape(error.value)
+    assert visible(error) and "lr must be" in text(panel, "bpl-train-error")
     assert panel.state == "ready"
     w(panel, "bpl-train-lr").value = 0.1
     click(panel, "bpl-train-step")  # the next action clears the error
@@ -395,3 +574,50 @@ def test_training_dashboard_opens_a_panel(mnist_dir):
                                "500 train / 200 test images, epoch 0 of 3)")
     finally:
         panel.close()
+
+
+def test_control_and_shown(make_panel):
+    panel = make_panel()
+    assert panel.control("bpl-train-step") is panel._controls.step
+    assert panel.shown("bpl-train-step") == "Step"
+    status = panel.shown("bpl-train-status")
+    assert status.startswith("ready · 2,000 training images") and "<" not in status
+    with pytest.raises(LookupError, match="bpl-step-next"):  # no example open yet
+        panel.control("bpl-step-next")
+
+
+# The helper process, as a kernel starts it: the script below plays the kernel.
+_KERNEL = r"""
+import os, signal
+from backproplab.panels.training_render import RenderProcess, _WARM_UP
+
+signal.signal(signal.SIGINT, lambda *_: None)  # the kernel survives its interrupts
+helper = RenderProcess()
+os.killpg(0, signal.SIGINT)  # an interrupt while the helper starts (its imports take a second)
+assert helper.ready(60), "the helper did not start"
+os.killpg(0, signal.SIGINT)  # and while it waits for a job, as when a kernel shuts down
+helper.submit(_WARM_UP)
+assert sorted(helper.receive(60)[0]) == ["confusion", "curves", "filters"]
+print(helper.pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # the kernel dies without closing anything
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="needs Linux's pidfd_open")
+def test_the_helper_process_ignores_interrupts_and_ends_with_the_kernel():
+    import select
+
+    # its own session: the interrupts reach the script and its helper, not pytest
+    done = subprocess.run([sys.executable, "-c", _KERNEL], capture_output=True, text=True,
+                          timeout=120, start_new_session=True)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert "Traceback" not in done.stderr and "KeyboardInterrupt" not in done.stderr, done.stderr
+    pid = int(done.stdout.split()[-1])
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return  # already gone
+    try:
+        assert select.select([fd], [], [], 10)[0], f"the helper {pid} outlived its kernel"
+    finally:
+        os.close(fd)

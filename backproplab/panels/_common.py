@@ -1,5 +1,9 @@
 """Small helpers the panels share: visible errors, CSS classes, widget lookup.
 
+:class:`Controls` gives every panel its public way in: ``panel.control(css_class)``
+(the widget, as a browser test would address it) and ``panel.shown(css_class)``
+(the text it shows, without the markup).
+
 JupyterLab hides exceptions raised inside widget callbacks (they go to the log
 console, which learners never open). :func:`routes_errors` wraps a panel method
 so that any exception is shown in the panel's error area instead.
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 import traceback
 from typing import Callable, Iterator, TypeVar
 
@@ -87,3 +92,50 @@ def find_by_class(root: widgets.Widget, cls: str) -> widgets.DOMWidget:
 def show(widget: widgets.DOMWidget, visible: bool) -> None:
     """Show or hide a widget without removing it from the tree."""
     widget.layout.display = None if visible else "none"
+
+
+_BLOCK_END = re.compile(r"<br\s*/?>|</(?:div|p|li|tr|summary|h[1-6]|table|ul|ol|pre)\s*>", re.I)
+_CELL_END = re.compile(r"</t[dh]\s*>", re.I)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_text(markup: str) -> str:
+    r"""The text an HTML snippet shows: tags stripped, entities decoded, one line per block.
+
+    >>> html_text('<div><b>score</b> 1 / 2</div><div>a &lt; b</div>')
+    'score 1 / 2\na < b'
+    """
+    text = _CELL_END.sub(" ", _BLOCK_END.sub("\n", markup))
+    lines = (" ".join(html.unescape(_TAG.sub("", line)).split()) for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def widget_text(widget: widgets.Widget) -> str:
+    """The text a widget shows: HTML (tags stripped), a label's or a text box's value, a button's caption."""
+    if isinstance(widget, (widgets.HTML, widgets.HTMLMath)):
+        return html_text(widget.value)
+    if isinstance(widget, (widgets.Label, widgets.Text, widgets.Textarea)):
+        return widget.value
+    if isinstance(widget, (widgets.Button, widgets.ToggleButton)):
+        return widget.description
+    raise TypeError(f"shown() reads HTML, Label, Text and Button widgets; this one is a "
+                    f"{type(widget).__name__}: read its value, e.g. panel.control(...).value.")
+
+
+class Controls:
+    """The public way into a panel's widgets, by their stable CSS classes (``bpl-...``)."""
+
+    def control(self, css_class: str) -> widgets.DOMWidget:
+        """The one widget of this panel with CSS class ``css_class``, e.g. "bpl-step-next".
+
+        Click a button with ``.click()``, set a toggle's or a box's ``.value``: the
+        panel reacts as to a learner's click. LookupError if there is not exactly one.
+        """
+        return find_by_class(self, css_class)
+
+    def shown(self, css_class: str) -> str:
+        """The text the widget with CSS class ``css_class`` shows: markup stripped, entities decoded.
+
+        HTML gives one line per block (a ``<div>``, a table row); a button gives its caption.
+        """
+        return widget_text(self.control(css_class))

@@ -28,6 +28,11 @@ __all__ = ["DrillDown"]
 N_THUMBS = 16  # thumbnails shown per cell
 N_TOP_UNITS = 6  # hidden units shown one by one, largest filter gradient first
 _CELL = widgets.Layout(width="46px", height="26px", padding="0", margin="1px")
+# The grid's caption has its room from the start (two lines of 12 px text): drawing the grid
+# must not push the buttons down under a learner's pointer.
+_CAPTION_HEIGHT = "40px"
+_NO_GRID = ('<div style="font-size:12px;color:#616161">test confusion matrix: rows = true class, '
+            "columns = predicted. Not drawn yet: it is drawn while this tab is on show.</div>")
 
 
 class DrillDown(widgets.VBox):
@@ -82,6 +87,7 @@ class DrillDown(widgets.VBox):
             self._checkpoint = self._cell_checkpoint = None
             self._indices = np.zeros(0, np.int64)
             self.cell, self.example = None, None
+            self._blank_grid()
             for box, _, _ in self._thumbs:
                 show(box, False)
             self._thumbs_caption.value = ""
@@ -108,6 +114,14 @@ class DrillDown(widgets.VBox):
             self._checkpoint = checkpoint
             if draw:
                 self.draw_grid()
+
+    def _blank_grid(self) -> None:
+        """Buttons blank and disabled until a confusion matrix is drawn into them."""
+        for row in self._cells:
+            for button in row:
+                with button.hold_sync():
+                    button.description, button.disabled, button.tooltip = "", True, ""
+        self._grid_caption.value = _NO_GRID
 
     def draw_grid(self) -> None:
         """Show the followed checkpoint's counts in the grid."""
@@ -190,15 +204,16 @@ class DrillDown(widgets.VBox):
     # --------------------------------------------------------- building
     def _build(self) -> None:
         W, L = widgets, widgets.Layout
-        self._grid_caption = W.HTML()
+        self._grid_caption = with_class(W.HTML(_NO_GRID, layout=L(min_height=_CAPTION_HEIGHT)),
+                                        "bpl-drill-grid-caption")
         self._cells = []
         items = [W.HTML("")] + [W.HTML(f"<b>{p}</b>", layout=L(justify_content="center"))
                                 for p in range(self._n)]
         for t in range(self._n):
             row = []
             for p in range(self._n):
-                button = with_class(W.Button(description="0", layout=_CELL), "bpl-drill-cell",
-                                     f"bpl-drill-cell-{t}-{p}")
+                button = with_class(W.Button(description="", disabled=True, layout=_CELL),
+                                    "bpl-drill-cell", f"bpl-drill-cell-{t}-{p}")
                 if t == p:
                     button.style.button_color = "#c8e6c9"
                 button.on_click(self._cell_handler(t, p))

@@ -15,7 +15,7 @@ import traitlets
 from ..core import MLP, check_parameter, format_shape
 from ..errors import ConfigError, JacobianTooLargeError
 from . import views
-from ._common import error_html, routes_errors, show, with_class
+from ._common import Controls, error_html, routes_errors, show, with_class
 from .diagram import diagram_html
 from .quiz import grade, hint_for
 
@@ -34,7 +34,7 @@ def _scroller(image: widgets.Image) -> widgets.Box:
     return widgets.Box([image], layout=widgets.Layout(max_height="340px", overflow="auto"))
 
 
-class StepThroughPanel(widgets.VBox):
+class StepThroughPanel(Controls, widgets.VBox):
     """Walk through backprop's steps: x, z1, H1, ..., L, dL/dz3, dL/dW3, ..., dL/dW1.
 
     Parameters
@@ -59,6 +59,10 @@ class StepThroughPanel(widgets.VBox):
 
     The panel keeps copies of ``net``, x and y: training the network later does
     not change what it shows (open a new panel to see the trained network).
+
+    From code: ``go_to(step)``; ``answer(text)`` types a quiz answer and checks it;
+    ``control(css_class)`` is a control (``panel.control("bpl-step-next").click()``)
+    and ``shown(css_class)`` the text an element shows (``panel.shown("bpl-ledger")``).
 
     Keyboard: every button is focusable (Tab, then Enter or Space clicks it);
     the step slider takes the arrow keys once focused.
@@ -113,6 +117,22 @@ class StepThroughPanel(widgets.VBox):
     def go_to(self, where: int | str) -> None:
         """Show a step by 0-based index or by name ("dL/dW2")."""
         self.step = where if isinstance(where, int) else self.trace[where].index - 1
+
+    def answer(self, text: str) -> str:
+        """Type ``text`` as the shape of the step on show and click Check; return the feedback shown.
+
+        As a learner's answer: a right one scores and opens the step, a wrong one
+        costs a point and gets a hint, one that is not a shape costs nothing.
+        """
+        if not self.quiz:
+            raise ConfigError("the quiz is off, so there is nothing to answer; switch it on "
+                              "first: panel.quiz = True.")
+        if self._key() in self.revealed:
+            raise ConfigError(f"{self.current.name} is already answered or revealed here; go to "
+                              "another step (panel.go_to(...)) or switch the batch toggle.")
+        self._quiz_input.value = str(text)
+        self._quiz_submit.click()
+        return self.shown("bpl-quiz-feedback")
 
     def __repr__(self) -> str:
         extra = f", batch of {self.trace.batch_size}" if self.batch else ""
@@ -424,7 +444,7 @@ class StepThroughPanel(widgets.VBox):
         except JacobianTooLargeError as exc:
             self._jacobian_info.value = text + f"<div>{views.esc(exc)}</div>"
             return
-        png, how = views.jacobian_view(J, info.of_ndim, of, wrt)
+        png, how = views.jacobian_view(J, info)
         self._jacobian_info.value = text + how
         self._jacobian_image.value = png
         show(self._jacobian_image, True)

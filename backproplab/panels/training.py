@@ -24,11 +24,10 @@ from ..core import MLP, Progress, Trainer
 from ..errors import ConfigError, ShapeError
 from ..viz import save_png
 from . import training_views as views
-from ._common import error_html, routes_errors, show, walk, with_class
+from ._common import Controls, error_html, routes_errors, show, walk, with_class
 from .drilldown import DrillDown
 from .training_controls import TrainingControls
 from .training_live import LiveView
-from .training_render import RenderProcess
 from .training_session import STATES, Checkpoint, TrainingSession
 
 __all__ = ["TrainingPanel", "training_dashboard"]
@@ -36,7 +35,7 @@ __all__ = ["TrainingPanel", "training_dashboard"]
 _DRILL_TAB = 1  # the drill-down's tab
 
 
-class TrainingPanel(widgets.VBox):
+class TrainingPanel(Controls, widgets.VBox):
     """Train ``net`` on ``data`` (what ``load_mnist(...)`` returns) and watch it learn.
 
     Keyword-only settings: the Trainer's ``epochs``, ``lr``, ``batch_size``,
@@ -49,7 +48,9 @@ class TrainingPanel(widgets.VBox):
     State (traitlets): ``state`` (ready, paused, running, finished, stopped,
     failed), ``replay`` (the snapshot on show, None = live) and ``folder`` (where
     Save writes). Methods: ``start()``, ``pause()``, ``stop()``, ``step_batch()``,
-    ``run_steps(n)``, ``reset()``, ``wait(timeout)``, ``refresh()``, ``save()``.
+    ``run_steps(n)``, ``reset()``, ``wait(timeout)``, ``refresh()``, ``save()``;
+    ``control(css_class)`` is a control (``panel.control("bpl-train-step").click()``)
+    and ``shown(css_class)`` the text an element shows (``panel.shown("bpl-train-status")``).
     """
 
     state = traitlets.Enum(STATES, default_value="ready")
@@ -169,6 +170,7 @@ class TrainingPanel(widgets.VBox):
             self._begin()
         s.start()
         self._sync_state()
+        self._live.show_text(s.frame())  # "running" at once, not at the first tick
         self._live.start()
 
     def pause(self, timeout: float = 10.0) -> bool:
@@ -279,13 +281,17 @@ class TrainingPanel(widgets.VBox):
         ok = how(timeout) is not False
         return self._live.join(timeout) and ok
 
-    def _settle(self, renderer: RenderProcess | None = None) -> None:
-        """After a run paused, stopped, ended or stepped: evaluate, redraw, show any error."""
+    def _settle(self) -> None:
+        """After a run paused, stopped, ended or stepped: evaluate, redraw, show any error.
+
+        The redraw happens in this thread, at once: figures first, then the status
+        (see :meth:`LiveView.draw`).
+        """
         s = self._session
         if not s.running and s.latest is not None and s.state != "failed":
             s.evaluate_now()  # (after a divergence, the last evaluation stays on show)
         s.request_weights()
-        self._live.draw(s.frame(), renderer)
+        self._live.draw(s.frame())
         if s.error is not None:
             with self._live.lock:
                 self._show_error(s.error, "training")

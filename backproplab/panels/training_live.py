@@ -7,6 +7,13 @@ That thread updates the text every tick (``redraw_hz``) and sends the figures
 to a :class:`~.training_render.RenderProcess`, showing each answer when it
 comes; only the copying of W1 and the widget updates happen in the kernel.
 
+The weights of a live frame are published by the training thread between two
+steps, and the filters' title names that step (``Frame.weights_at``), never a
+later one. When the run pauses, stops or ends, the redraw thread leaves at once
+(dropping any frame still being drawn) and the panel redraws in the kernel,
+figures first and the status last, so the page is consistent once it says
+"paused".
+
 Each redraw takes a ticket under the view lock; a figure is shown only if no
 later ticket's figure is on show, so a slow frame never overwrites a newer one.
 """
@@ -29,6 +36,9 @@ __all__ = ["LIVE", "LiveView"]
 
 LIVE = -1  # the snapshot slider's "live" position
 SLOTS = ("filters", "curves", "confusion")
+#: How long a live frame waits for the training thread to publish the weights of its next
+#: step (a step takes milliseconds); after that it draws the last published ones.
+FRESH_WEIGHTS_SECONDS = 0.25
 
 
 def _image(cls: str) -> widgets.Image:
@@ -48,7 +58,7 @@ class LiveView:
     on_state : called with the session's state whenever a redraw sees it change
     on_confusion : called with the checkpoint whose confusion matrix was just shown
     on_replay_choice : called with a snapshot index (None = live) chosen on the slider
-    on_end : called in the redraw thread with the helper process when a run ends by itself
+    on_end : called (no arguments) in the redraw thread when a run ends by itself
     on_error : called with (exception, where) for an error in the redraw thread
     """
 
@@ -60,6 +70,7 @@ class LiveView:
         self._expected, self._on_state, self._on_confusion = expected, on_state, on_confusion
         self._on_replay_choice, self._on_end, self._on_error = on_replay_choice, on_end, on_error
         self._figures = FigureSet()
+        self._figures_lock = threading.Lock()  # one thread at a time draws with them
         self.renderer = _start_renderer() if render_process else None
         if self.renderer is not None:
             weakref.finalize(self, self.renderer.close)
@@ -113,6 +124,7 @@ class LiveView:
             self._ticket = 0
             self._shown = dict.fromkeys(SLOTS)  # what each figure shows (its key)
             self._applied = dict.fromkeys(SLOTS, 0)  # the ticket of the figure on show
+            self._text_version = -1  # the frame version of the text on show
             self._n_snapshot_options = -1
 
     def replay(self, checkpoint: Checkpoint | None, index: int | None) -> None:
@@ -132,24 +144,35 @@ class LiveView:
         self.draw(self._session.frame())
 
     # ------------------------------------------------------------ drawing
-    def draw(self, frame: Frame, renderer: RenderProcess | None = None, *, live: bool = False) -> None:
-        """Redraw for ``frame`` now: text at once, figures with ``renderer`` or in this process.
+    def show_text(self, frame: Frame) -> None:
+        """Update the status, progress and slider for ``frame`` now (no figures)."""
+        with self.lock:
+            self._apply_text(frame)
 
+    def draw(self, frame: Frame, *, live: bool = False) -> None:
+        """Redraw for ``frame`` now, in this thread: the figures first, then the text.
+
+        The status changes only once the figures of the same moment are on show,
+        so the page never says "paused" above figures of the run as it was.
         ``live`` frames (drawn while training) are counted in ``stats``.
         """
         with self.lock:
-            self._apply_text(frame)
             job, ticket, checkpoint = self._plan(frame)
-        if not job:
-            return
-        try:
-            pngs = self._render(job, renderer, live=live)
-        except Exception:
-            with self.lock:
-                self._shown = dict.fromkeys(SLOTS)  # draw everything again next time
-            raise
+        pngs = {}
+        if job:
+            started = time.perf_counter()
+            try:
+                with self._figures_lock:
+                    pngs = self._figures.render(job)
+            except Exception:
+                with self.lock:
+                    self._shown = dict.fromkeys(SLOTS)  # draw everything again next time
+                raise
+            if live:
+                self._count_frame(time.perf_counter() - started)
         with self.lock:
             self._apply(pngs, ticket, checkpoint)
+            self._apply_text(frame)
 
     def _plan(self, frame: Frame) -> tuple[dict, int, Checkpoint | None]:
         """What to redraw for ``frame`` (lock held): a job, a ticket, the confusion's checkpoint."""
@@ -160,8 +183,8 @@ class LiveView:
             job["filters"] = (replayed.weights[0], f"W1 filters at {replayed.label} (replay)")
         elif frame.weights is not None:
             keys["filters"] = ("live", gen, frame.weights_version)
-            where = f"epoch {frame.latest.epoch_fraction:.2f}" if frame.latest else "untrained"
-            job["filters"] = (frame.weights[0], f"W1 filters, {where}")
+            # the step the weights were published at, not frame.latest: training moves on
+            job["filters"] = (frame.weights[0], views.filters_title(frame.weights_at))
         keys["curves"] = ("curves", gen, len(frame.steps), len(frame.test_steps))
         job["curves"] = {"steps": frame.steps, "train_loss": frame.train_loss,
                          "train_acc": frame.train_accuracy, "test_steps": frame.test_steps,
@@ -188,7 +211,10 @@ class LiveView:
                     self._on_confusion(checkpoint)
 
     def _apply_text(self, frame: Frame) -> None:
-        """Status, progress, snapshot slider, saturation table (lock held)."""
+        """Status, progress, snapshot slider, saturation table (lock held), unless newer are on show."""
+        if frame.version < self._text_version:
+            return
+        self._text_version = frame.version
         s, latest = self._session, frame.latest
         if s.trainer is not None:
             epochs, per_epoch, n_train = s.trainer.epochs, s.steps_per_epoch, s.n_train
@@ -217,18 +243,6 @@ class LiveView:
         self.replay_caption.value = views.replay_html(replayed or frame.evaluation,
                                                       live=replayed is None)
 
-    def _render(self, job: dict, renderer: RenderProcess | None, *, live: bool) -> dict:
-        started = time.perf_counter()
-        if renderer is not None and renderer.alive and renderer.ready(timeout=5.0) and not renderer.busy:
-            renderer.submit(job)
-            pngs, seconds = renderer.receive()
-        else:
-            pngs = self._figures.render(job)
-            seconds = time.perf_counter() - started
-        if live:
-            self._count_frame(seconds)
-        return pngs
-
     def _count_frame(self, seconds: float) -> None:
         self.stats["frames"] += 1
         self.stats["render_seconds"] += seconds
@@ -253,46 +267,49 @@ class LiveView:
             self.renderer.close()
 
     def _tick_loop(self, session: TrainingSession, gen: int) -> None:
-        """Text every tick, figures as fast as they render; then, at a run's own end, ``on_end``."""
+        """Text every tick, figures as fast as they render, until the worker ends.
+
+        The redraw after a pause, a stop or a step is not this thread's: the panel
+        draws it in the kernel at once. After a run's own end, ``on_end`` draws it
+        here. A frame still being drawn by the helper then is dropped: it shows the
+        run as it was, and the final redraw replaces it.
+        """
         proc = self.renderer if self.renderer is not None and self.renderer.alive else None
         pending = None  # (ticket, checkpoint) of the job in flight
         next_local = 0.0
-        session.request_weights()
         try:
             while gen == self._generation:
-                ended = session.ended.wait(self._interval)
+                if session.ended.wait(self._interval):
+                    break
                 t0 = time.perf_counter()
-                frame = session.frame()
-                session.request_weights()  # served after the worker's next batch, for the next tick
-                with self.lock:
-                    self._apply_text(frame)
                 if pending is not None and proc.poll():
                     pending = self._collect(proc, pending)
                 elif pending is not None and not proc.alive:
                     pending = None
-                if proc is not None and proc.alive:
-                    if pending is None and proc.ready():
-                        with self.lock:
-                            job, ticket, checkpoint = self._plan(frame)
-                        if job:
-                            proc.submit(job)
-                            pending = (ticket, checkpoint)
-                elif t0 >= next_local and not ended:
-                    # no helper process: draw here, but leave training most of the time
+                helper = proc is not None and proc.alive
+                submit = helper and pending is None and proc.idle()
+                local = not helper and t0 >= next_local  # no helper: draw here, now and then
+                # fresh weights for a figure frame: published at most a step before the record shown
+                frame = session.frame(fresh_weights=FRESH_WEIGHTS_SECONDS if submit or local else 0.0)
+                if local:
                     self.draw(frame, live=True)
-                    next_local = time.perf_counter() + max(self._interval,
-                                                           3 * (time.perf_counter() - t0))
+                    # leave training most of the time
+                    next_local = time.perf_counter() + max(self._interval, 3 * (time.perf_counter() - t0))
+                else:
+                    with self.lock:
+                        self._apply_text(frame)
+                        job, ticket, checkpoint = self._plan(frame) if submit else ({}, 0, None)
+                    if job:
+                        proc.submit(job)
+                        pending = (ticket, checkpoint)
                 self.stats["ticks"] += 1
                 self.stats["tick_seconds"] += time.perf_counter() - t0
-                if ended:
-                    break
-            if pending is not None and proc.alive:
-                try:
-                    self._collect(proc, pending)
-                except (TimeoutError, EOFError, OSError):
-                    pass  # the helper is gone: on_end draws in this process
+            if pending is not None:
+                proc.discard()
+                with self.lock:
+                    self._shown = dict.fromkeys(SLOTS)  # its figures never came: the next redraw draws all
             if gen == self._generation and session.state in ("finished", "failed"):
-                self._on_end(proc)
+                self._on_end()
         except Exception as exc:  # noqa: BLE001 - a redraw thread's error is shown, not lost
             with self.lock:
                 self._on_error(exc, "redraw")

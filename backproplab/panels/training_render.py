@@ -15,7 +15,9 @@ nothing is training (a step, a pause, a replay, saving).
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
+import signal
 import threading
 import time
 
@@ -89,36 +91,74 @@ _WARM_UP = {"filters": (np.zeros((785, 100), np.float32), ""),
 
 
 def _serve(conn) -> None:  # pragma: no cover - runs in the child process
-    """The child's loop: (job_id, job) in, (job_id, pngs, seconds, error) out, until EOF."""
+    """The child's loop: (job_id, job) in, (job_id, pngs, seconds, error) out.
+
+    It ignores SIGINT: a kernel's interrupt, and the interrupt a kernel gets when
+    it shuts down, reach its whole process group and are not for the helper. It
+    ends when the kernel closes the pipe or sends None, and when the kernel dies
+    (its end of the pipe, or its process sentinel, tells).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         os.nice(10)  # when cores are scarce, training comes first
     except (AttributeError, OSError):
         pass
+    parent = multiprocessing.parent_process()
+    watched = [conn] + ([parent.sentinel] if parent is not None else [])
     figures = FigureSet()
     figures.render(_WARM_UP)  # the first draw of a figure is the slowest: do it before training
-    conn.send(("ready", None, 0.0, None))
-    while True:
-        try:
+    try:
+        conn.send(("ready", None, 0.0, None))
+        while True:
+            if conn not in multiprocessing.connection.wait(watched):
+                return  # the kernel died without closing the pipe
             message = conn.recv()
-        except (EOFError, OSError):  # the kernel went away
-            return
-        if message is None:
-            return
-        job_id, job = message
-        started = time.perf_counter()
-        try:
-            pngs, error = figures.render(job), None
-        except Exception as exc:  # noqa: BLE001 - sent back and shown in the panel
-            pngs, error = {}, f"{type(exc).__name__}: {exc}"
-        conn.send((job_id, pngs, time.perf_counter() - started, error))
+            if message is None:
+                return
+            job_id, job = message
+            started = time.perf_counter()
+            try:
+                pngs, error = figures.render(job), None
+            except Exception as exc:  # noqa: BLE001 - sent back and shown in the panel
+                pngs, error = {}, f"{type(exc).__name__}: {exc}"
+            conn.send((job_id, pngs, time.perf_counter() - started, error))
+    except (EOFError, OSError):  # the kernel went away
+        return
+
+
+def _start_without_sigint(process) -> None:
+    """Start ``process`` with SIGINT ignored, so the child starts ignoring it.
+
+    An ignored signal stays ignored across ``exec``, and Python then installs no
+    KeyboardInterrupt handler: an interrupt during the child's second or so of
+    imports prints no traceback there. The kernel's own handler is back as soon
+    as the child is started (a few milliseconds). Only the main thread can change
+    handlers; elsewhere the child ignores SIGINT once it runs (see ``_serve``).
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous is None:
+        process.start()
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        process.start()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class RenderProcess:
-    """A child process that renders :class:`FigureSet` jobs; one job in flight at a time.
+    """A child process that renders :class:`FigureSet` jobs; one job at a time.
 
-    ``submit(job)`` sends a job; ``poll()`` tells whether its answer is there;
-    ``receive(timeout)`` returns ``(pngs, seconds)``. If the child cannot start or
-    dies, ``alive`` turns False and callers draw in-process instead.
+    ``submit(job)`` sends a job once ``idle()``; ``poll()`` tells whether its
+    answer is there; ``receive(timeout)`` returns ``(pngs, seconds)``;
+    ``discard()`` gives up on the job in flight (its answer is read and dropped
+    when it comes). If the child cannot start or dies, ``alive`` turns False and
+    callers draw in-process instead. The child ignores SIGINT and ends with this
+    process.
+
+    A job (W1 and the curves) and an answer (three PNGs) are each larger than a
+    pipe's buffer: a job is sent only while the child waits for one, never while
+    it is still sending an answer, which would leave both ends blocked in ``send``.
     """
 
     def __init__(self) -> None:
@@ -126,16 +166,24 @@ class RenderProcess:
         self._conn, child = ctx.Pipe()
         self._process = ctx.Process(target=_serve, args=(child,), name="backproplab-render",
                                     daemon=True)
-        self._process.start()
+        _start_without_sigint(self._process)
         child.close()
         self._ready = False
         self._pipe = threading.RLock()  # one thread at a time talks to the child
         self._next_id = 0
-        self._in_flight: int | None = None
+        self._unanswered: set[int] = set()  # jobs sent whose answers are not read yet
+        self._in_flight: int | None = None  # the job whose answer receive() returns
+        self._answer: tuple | None = None  # (pngs, seconds, error) of that job, once read
+        self._closed = False
         self.alive = True
 
     @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    @property
     def busy(self) -> bool:
+        """A job is in flight: its answer is for ``receive()``."""
         return self._in_flight is not None
 
     def ready(self, timeout: float = 0.0) -> bool:
@@ -144,15 +192,20 @@ class RenderProcess:
             with self._pipe:
                 try:
                     if not self._ready and self._conn.poll(timeout):
-                        self._ready = self._conn.recv()[0] == "ready"
+                        self._take(self._conn.recv())
                 except (EOFError, OSError):
                     self.alive = False
         return self._ready and self.alive
 
+    def idle(self) -> bool:
+        """True when the child waits for a job: started, nothing in flight, every answer read."""
+        self.poll()
+        return self.ready() and not self.busy and not self._unanswered
+
     def submit(self, job: dict) -> None:
-        if self.busy:
-            raise RuntimeError("a render job is already in flight; receive() it first.")
         with self._pipe:
+            if self.busy or self._unanswered:
+                raise RuntimeError("the render process is still on another job; submit when idle().")
             self._next_id += 1
             try:
                 self._conn.send((self._next_id, job))
@@ -160,11 +213,15 @@ class RenderProcess:
                 self.alive = False
                 raise
             self._in_flight = self._next_id
+            self._unanswered.add(self._next_id)
 
     def poll(self) -> bool:
+        """True when the answer to the job in flight is there (reads and drops answers to dropped jobs)."""
         try:
             with self._pipe:
-                return self.busy and self._conn.poll()
+                while self._unanswered and self._answer is None and self._conn.poll():
+                    self._take(self._conn.recv())
+                return self.busy and self._answer is not None
         except (EOFError, OSError):
             self.alive = False
             return False
@@ -175,38 +232,57 @@ class RenderProcess:
             raise RuntimeError("no render job in flight.")
         try:
             with self._pipe:
-                return self._receive(timeout)
+                deadline = time.monotonic() + timeout
+                while self._answer is None:
+                    if not self._conn.poll(max(0.0, deadline - time.monotonic())):
+                        raise TimeoutError(f"the render process did not answer within {timeout} s.")
+                    self._take(self._conn.recv())
+                (pngs, seconds, error), self._answer, self._in_flight = self._answer, None, None
         except (EOFError, OSError):
             self.alive = False
-            self._in_flight = None
+            self._in_flight = self._answer = None
             raise
-
-    def _receive(self, timeout: float) -> tuple[dict[str, bytes], float]:
-        while True:
-            if not self._conn.poll(timeout):
-                raise TimeoutError(f"the render process did not answer within {timeout} s.")
-            job_id, pngs, seconds, error = self._conn.recv()
-            if job_id == "ready":  # the greeting, if ready() never read it
-                self._ready = True
-            elif job_id == self._in_flight:
-                break
-        self._in_flight = None
         if error:
             raise RuntimeError(f"drawing the figures failed: {error}")
         return pngs, seconds
 
-    def close(self) -> None:
-        """Ask the child to exit; end it if it does not within a second."""
-        if not self.alive and not self._process.is_alive():
+    def discard(self) -> None:
+        """Give up on the job in flight: its answer is dropped when it comes."""
+        with self._pipe:
+            self._in_flight = self._answer = None
+
+    def _take(self, message) -> None:
+        """Take a message from the child (pipe lock held); keep it if it answers the job in flight."""
+        job_id, pngs, seconds, error = message
+        if job_id == "ready":
+            self._ready = True
             return
-        self.alive = False
-        try:
-            self._conn.send(None)
-        except (OSError, ValueError):
-            pass
-        self._process.join(1.0)
+        self._unanswered.discard(job_id)
+        if job_id == self._in_flight:
+            self._answer = (pngs, seconds, error)
+
+    def close(self) -> None:
+        """Ask the child to exit (reading any answer it is still sending); end it after a second.
+
+        If another thread is stuck talking to the child, the child is ended at once,
+        which frees that thread (its send or receive fails).
+        """
+        if self._closed:
+            return
+        self._closed, self.alive = True, False
+        deadline = time.monotonic() + 1.0
+        if self._pipe.acquire(timeout=1.0):
+            try:
+                self._conn.send(None)  # small: it fits in the pipe even while the child is busy
+                while self._process.is_alive() and time.monotonic() < deadline:
+                    if self._conn.poll(0.05):
+                        self._conn.recv()  # an answer on its way out: read it, or the child blocks
+            except (EOFError, OSError, ValueError):
+                pass
+            finally:
+                self._pipe.release()
+            self._process.join(max(0.0, deadline - time.monotonic()))
         if self._process.is_alive():
             self._process.terminate()
             self._process.join(1.0)
         self._conn.close()
-

@@ -71,6 +71,7 @@ class Frame:
     test_accuracy: list
     weights: tuple | None  # a copy of W1..Wk at ``weights_version`` (None: none published)
     weights_version: int
+    weights_at: Progress | None  # the record whose step ``weights`` hold (None: untrained)
     evaluation: Checkpoint | None
     n_snapshots: int
     error: BaseException | None
@@ -110,6 +111,7 @@ class TrainingSession:
         self._version = 0
         self._published: tuple | None = None
         self._published_version = -1
+        self._published_at: Progress | None = None
         self._want_weights = False
         self._weights_ready = threading.Event()
         self._halt = threading.Event()  # ask the worker to end (pause or stop)
@@ -296,6 +298,7 @@ class TrainingSession:
         """Publish a copy of the weights (lock held, between two steps)."""
         self._published = tuple(W.copy() for W in self.net.weights)
         self._published_version = self._version
+        self._published_at = self.latest  # the weights are exactly those of this record's step
         self._want_weights = False
         self._weights_ready.set()
 
@@ -331,17 +334,28 @@ class TrainingSession:
         with self._lock:
             return self._published
 
-    def frame(self) -> Frame:
-        """Everything the dashboard draws, copied consistently."""
+    def frame(self, *, fresh_weights: float = 0.0) -> Frame:
+        """Everything the dashboard draws, copied consistently.
+
+        ``fresh_weights`` > 0: while running, first ask for the weights and wait up
+        to that many seconds for the worker to publish them after its next step,
+        so that they are at most a step behind ``latest`` (``weights_at`` names
+        their step exactly either way).
+        """
         with self._lock:
+            if fresh_weights > 0 and self.running:
+                asked_at = self._version
+                self._want_weights = True
+                self._taken.wait_for(lambda: self._published_version > asked_at or not self.running,
+                                     fresh_weights)
             h, latest = self.history, self.latest
             return Frame(
                 version=self._version, state=self.state, latest=latest,
                 steps=list(h.steps), train_loss=list(h.train_loss),
                 train_accuracy=list(h.train_accuracy), test_steps=h.test_steps,
                 test_accuracy=h.test_accuracy, weights=self._published,
-                weights_version=self._published_version, evaluation=self.evaluation,
-                n_snapshots=len(self.snapshots), error=self.error,
+                weights_version=self._published_version, weights_at=self._published_at,
+                evaluation=self.evaluation, n_snapshots=len(self.snapshots), error=self.error,
                 samples_per_second=latest.samples_per_second if latest else 0.0)
 
     # ---------------------------------------------------------- evaluation

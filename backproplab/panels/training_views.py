@@ -70,6 +70,13 @@ def progress_text(latest, epochs: int) -> str:
     return f"epoch {latest.epoch}/{epochs}" if latest is not None else f"epoch 0/{epochs}"
 
 
+def filters_title(record) -> str:
+    """The live filters' title: the step whose weights they are (``record``; None = untrained)."""
+    if record is None:
+        return "W1 filters, untrained"
+    return f"W1 filters, epoch {record.epoch_fraction:.2f} (step {record.step:,})"
+
+
 # ------------------------------------------------------------ per class
 def per_class_html(cm: np.ndarray) -> str:
     """Per-class test accuracy (recall) as a small table with bars."""

@@ -2,17 +2,18 @@
 
 Everything here formats what the trace (or a gradient check) already holds;
 nothing computes network math. Arrays are only reshaped, repeated or sliced
-for display, and colour-mapped by ``backproplab.viz.render.array_to_png``.
+for display, and colour-mapped by ``backproplab.viz.render.array_to_png``; a
+full Jacobian is laid out by ``backproplab.viz.jacobian``.
 """
 
 from __future__ import annotations
 
 import html
-from math import prod
 
 import numpy as np
 
 from ..core.jacobian import STRUCTURES, format_shape
+from ..viz.jacobian import jacobian_layout
 from ..viz.render import array_to_png
 
 #: The panel draws a full Jacobian only up to this many entries.
@@ -149,22 +150,16 @@ def refusal_html(info) -> str:
             "fewer: that is why backprop never materialises it.</div>")
 
 
-def jacobian_view(J: np.ndarray, n_of_axes: int, of: str, wrt: str) -> tuple[bytes, str]:
-    """A materialised Jacobian as a 2-D heatmap, and how it was flattened.
+def jacobian_view(J: np.ndarray, info) -> tuple[bytes, str]:
+    """A materialised Jacobian as a PNG, and an HTML line saying how it is drawn.
 
-    The first ``n_of_axes`` axes (those of ``of``) become rows, the rest columns.
+    ``info`` is the trace's :class:`~backproplab.core.jacobian.JacobianInfo` for J.
+    An "outer" Jacobian ∂z/∂W is drawn as one block per entry of z, each shaped
+    like W; see :func:`backproplab.viz.jacobian.jacobian_layout`.
     """
-    if not 0 < n_of_axes < J.ndim:
-        n_of_axes = 1
-    of_shape, wrt_shape = J.shape[:n_of_axes], J.shape[n_of_axes:]
-    flat = J.reshape(prod(of_shape), prod(wrt_shape))  # display only
-    if J.ndim == 2:
-        how = f"drawn as is: one row per entry of {esc(of)}, one column per entry of {esc(wrt)}"
-    else:
-        how = (f"a {J.ndim}-D array, drawn as {flat.shape[0]}×{flat.shape[1]}: one row per entry of "
-               f"{esc(of)} ({format_shape(of_shape)}), one column per entry of {esc(wrt)} "
-               f"({format_shape(wrt_shape)}, flattened row by row)")
-    return heatmap_png(flat), f'<div style="line-height:1.4">{how} · blue &lt; 0 (white) &lt; red</div>'
+    layout = jacobian_layout(J, of_ndim=info.of_ndim, by_entry_of=info.structure == "outer")
+    how = esc(layout.describe(info.of, info.wrt))
+    return layout.to_png(), f'<div style="line-height:1.4">{how} · blue &lt; 0 (white) &lt; red</div>'
 
 
 # -------------------------------------------------------- gradient check
