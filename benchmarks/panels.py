@@ -29,10 +29,9 @@ def step_through_clicks(X, y, *, clicks: int = 50) -> Clicks:
     """
     from backproplab import MLP
     from backproplab.panels import StepThroughPanel
-    from backproplab.panels._common import find_by_class
 
     panel = StepThroughPanel(MLP(), X[:8], y[:8], quiz=False)
-    next_, prev = find_by_class(panel, "bpl-step-next"), find_by_class(panel, "bpl-step-prev")
+    next_, prev = panel.control("bpl-step-next"), panel.control("bpl-step-prev")
     n = len(panel.trace)
     seen, first, again, direction = {0}, [], [], 1
     for _ in range(clicks):
@@ -103,7 +102,7 @@ def dashboard_throughput(data, *, epochs: int, batch_size: int = 32, rounds: int
             panel = TrainingPanel(MLP(seed=0), data, epochs=epochs, batch_size=batch_size, seed=0)
             try:
                 # a learner's panel is open a moment before Start: its drawing process has started
-                helper = panel.wait_for_renderer(timeout=30.0) if hasattr(panel, "wait_for_renderer") else None
+                helper = panel.wait_for_renderer(timeout=30.0)
                 panel.start()
                 if not panel.wait(timeout=600.0):
                     raise TimeoutError("the dashboard's run did not end within 600 s")

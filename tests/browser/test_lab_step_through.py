@@ -35,6 +35,17 @@ def test_backward_pass_notebook_step_through(lab, page, shot):
     expect(panel.locator(".bpl-diagram")).to_contain_text("← backward pass")
     shot(panel, "02-step-through-dW2")
 
+    # the full Jacobian dz2/dW2: ten 101×10 blocks side by side, not a 10×1010 strip
+    panel.locator("button.bpl-full-jacobian").click()
+    expect(panel.locator(".bpl-jacobian-info")).to_contain_text(
+        "drawn as 10 blocks, one per entry of z2 (10): block j is ∂z2[j]/∂W2, 101×10 like W2")
+    jacobian = panel.locator("img.bpl-jacobian-image")
+    expect(jacobian).to_be_visible()
+    jacobian.scroll_into_view_if_needed()
+    box = jacobian.bounding_box()
+    assert box["height"] >= 200 and box["width"] >= 200, box
+    shot(jacobian, "02-step-through-jacobian-dW2")
+
     # Previous: dL/dz2, the elementwise product with the sigmoid's slope
     panel.locator("button.bpl-step-prev").click()
     expect(name).to_contain_text("dL/dz2")

@@ -57,15 +57,16 @@ def test_training_notebook_live_dashboard(lab, page, shot):
     paused_at = steps_done(status)
     assert 0 < paused_at < EPOCHS * 157, paused_at
     expect(panel.locator("button.bpl-train-start")).to_have_text(re.compile("Resume"))
+    lab.wait_idle(page)
 
-    # Step trains one batch, shows it at once, then redraws the figures for the paused network
+    # Step trains one batch and redraws the figures; the status says so once they are on show
     filters_paused = filters.get_attribute("src")
     clicked = time.monotonic()
     panel.locator("button.bpl-train-step").click()
     expect(status).to_contain_text(f"({paused_at + 1:,} in all)", timeout=REACTION_SECONDS * 1000)
     step_seconds = time.monotonic() - clicked
-    lab.wait_idle(page)  # the redraw for the paused network is done
-    expect(filters).not_to_have_attribute("src", filters_paused)
+    expect(filters).not_to_have_attribute("src", filters_paused, timeout=500)  # already redrawn
+    lab.wait_idle(page)
     shot(panel, "03-training-paused")
 
     # resume, then stop: the weights and the history stay
@@ -78,10 +79,16 @@ def test_training_notebook_live_dashboard(lab, page, shot):
     # the drill-down: a cell of the confusion matrix, then one of its images, stepped through
     lab.wait_idle(page)  # Stop's final redraw is done
     panel.locator(".bpl-train-tabs .lm-TabBar-tab", has_text="Drill-down").click()
-    # the grid is drawn when its tab opens: wait for it (its caption moves the grid down)
-    expect(panel.locator(".bpl-drilldown")).to_contain_text("test confusion matrix at")
+    # the grid is drawn when its tab opens; until then its buttons are blank and disabled, and
+    # its caption has its room already: drawing moves nothing under the pointer
     cell = panel.locator("button.bpl-drill-cell-7-7")
+    expect(cell).to_be_visible()
+    top = cell.bounding_box()["y"]
+    expect(panel.locator(".bpl-drill-grid-caption")).to_contain_text("test confusion matrix at")
     expect(cell).to_have_text(re.compile(r"^[1-9]\d*$"))
+    expect(cell).to_be_enabled()
+    assert cell.bounding_box()["y"] == top, "drawing the grid moved it"
+    shot(panel.locator(".bpl-drilldown"), "03-training-drilldown-grid")
     lab.wait_idle(page)
     cell.click()
     expect(panel.locator(".bpl-drill-caption")).to_contain_text("true 7, predicted 7")
