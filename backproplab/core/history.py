@@ -17,8 +17,8 @@ class History:
     """Curve points (about ``points_per_epoch`` per epoch) and one entry per epoch.
 
     The train curves are exponential moving averages of the batch loss and batch
-    accuracy over about 1/``points_per_epoch`` of an epoch: smooth, and without
-    the jump at each epoch's start that a per-epoch running mean shows.
+    accuracy over about a fifth of an epoch (at least 32 steps): smooth, and
+    without the jump at each epoch's start that a per-epoch running mean shows.
     """
 
     points_per_epoch: int = 20
@@ -32,7 +32,8 @@ class History:
     def add(self, record: Progress) -> None:
         """Take one progress record into the history."""
         every = max(1, record.steps_per_epoch // self.points_per_epoch)
-        alpha = 2.0 / (every + 1)  # an EMA spanning about `every` steps
+        span = max(every, record.steps_per_epoch // 5, 32)  # steps averaged: smooth, yet a fifth of an epoch
+        alpha = 2.0 / (span + 1)
         if self._average is None:
             self._average = (record.loss, record.batch_accuracy)
         else:
