@@ -7,6 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .ops import SoftmaxCrossEntropy
+from .pixels import pixels_to_unit
 from .validation import check_images
 
 
@@ -48,19 +49,10 @@ def evaluate(net, X: np.ndarray, y: np.ndarray, *, chunk: int = 1000) -> Evaluat
     preds = np.empty(len(X), dtype=np.int64)
     total = 0.0
     for start in range(0, len(X), chunk):
-        Xb = _as_float(X[start:start + chunk], net.dtype)  # (chunk, n_features)
+        Xb = pixels_to_unit(X[start:start + chunk], net.dtype)  # (chunk, n_features)
         yb = y[start:start + chunk]
         logits = net._forward(Xb)[-1].z  # (chunk, C)
         total += SoftmaxCrossEntropy.forward(logits, yb)[0] * len(yb)
         preds[start:start + chunk] = logits.argmax(axis=1)
     cm = confusion_matrix(y, preds, net.n_classes)
     return Evaluation(total / max(len(X), 1), accuracy(y, preds), cm, preds)
-
-
-def _as_float(Xb: np.ndarray, dtype) -> np.ndarray:
-    """One batch of inputs as floats: uint8 pixels scaled to [0, 1]."""
-    if Xb.dtype == np.uint8:
-        out = Xb.astype(dtype)
-        out *= dtype(1 / 255)
-        return out
-    return Xb.astype(dtype, copy=False)

@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import ConfigError, DivergenceError
 from .metrics import evaluate
 from .ops import SoftmaxCrossEntropy
+from .pixels import pixels_to_unit
 from .validation import check_images
 
 
@@ -186,24 +187,17 @@ class Trainer:
 
 
 class _BatchBuffers:
-    """Gather a batch of rows and convert it to floats in reused buffers.
-
-    uint8 pixels are scaled to [0, 1] in the same pass as the conversion; the
-    whole data set is never converted.
-    """
+    """Gather a batch of rows and convert it to floats in reused buffers."""
 
     def __init__(self, X: np.ndarray, batch_size: int, dtype) -> None:
-        self.X, self.dtype = X, dtype
+        self.X = X
         self.raw = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
         self.out = np.empty((batch_size, X.shape[1]), dtype=dtype)
-        self.scale = dtype(1 / 255) if X.dtype == np.uint8 else dtype(1)
 
     def take(self, idx: np.ndarray) -> np.ndarray:
-        raw, out = self.raw[:len(idx)], self.out[:len(idx)]
+        raw = self.raw[:len(idx)]
         self.X.take(idx, axis=0, out=raw)  # (B, n_features)
-        np.copyto(out, raw, casting="unsafe")  # (B, n_features) floats
-        out *= self.scale
-        return out
+        return pixels_to_unit(raw, self.out.dtype, out=self.out[:len(idx)])  # (B, n_features) floats
 
 
 def _blas_limits(threads: int | None):

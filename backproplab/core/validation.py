@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DTypeError, LabelError, NonFiniteError, ShapeError
+from .pixels import pixels_to_unit
 
 
 def as_inputs(X, n_features: int, dtype: np.dtype, *, name: str = "X") -> np.ndarray:
@@ -17,7 +18,7 @@ def as_inputs(X, n_features: int, dtype: np.dtype, *, name: str = "X") -> np.nda
     """
     X = np.asarray(X)
     if X.dtype == np.uint8:
-        X = X.astype(dtype) * dtype.type(1 / 255)
+        X = pixels_to_unit(X, dtype)
     elif X.dtype.kind != "f":
         raise DTypeError(
             f"{name} must hold floating-point numbers (or uint8 pixels); got dtype "

@@ -29,6 +29,7 @@ import numpy as np
 import pooch
 
 from backproplab.data.idx import PathLike, parse_idx, read_idx_bytes
+from backproplab.core.pixels import pixels_to_unit
 from backproplab.errors import ConfigError, DataError
 
 DATA_DIR_ENV = "BACKPROPLAB_DATA_DIR"
@@ -339,8 +340,7 @@ def _prepare(
         keep = balanced_subset(y, n, seed=seed)  # (n,)
         x, y = x[keep], y[keep]  # (n, 784), (n,)
     if dtype != np.uint8:
-        x = x.astype(dtype)  # (n, 784), the one float copy
-        np.divide(x, 255, out=x)
+        x = pixels_to_unit(x, dtype)  # (n, 784), the one float copy
     return x, y
 
 
