@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"backproplab {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    data_help = "folder with the four MNIST files (default: $BACKPROPLAB_DATA_DIR, else the cache, else download)"
+    data_help = ("folder with your own copy of the four MNIST files (default: $BACKPROPLAB_DATA_DIR, "
+                 "else the copy bundled with backproplab)")
     train = sub.add_parser("train", help="train the network on MNIST and report the test accuracy")
     train.add_argument("--epochs", type=_positive_int, default=10, help="passes over the training set (10)")
     train.add_argument("--batch-size", type=_positive_int, default=32, help="samples per SGD step (32)")
@@ -103,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(run=_train)
 
-    data = sub.add_parser("data", help="fetch or verify MNIST and print where it is")
+    data = sub.add_parser("data", help="say which copy of MNIST is used, and verify it")
     data.add_argument("--data-dir", type=Path, help=data_help)
     data.set_defaults(run=_data)
 
@@ -191,13 +192,14 @@ def _train(args) -> int:
 
 
 def _data(args) -> int:
-    from .data import locate_mnist, verify_mnist
+    from .data import mnist_source, verify_mnist
 
-    folder = locate_mnist(data_dir=args.data_dir)
-    files = verify_mnist(folder)
-    print(f"MNIST is in {folder}")
-    for name, path in files.items():
+    source = mnist_source(data_dir=args.data_dir)
+    print(f"MNIST in use: {source.describe()}")
+    files = verify_mnist(args.data_dir)
+    for path in files.values():
         print(f"  {path.name}: verified (SHA-256 of the decompressed bytes)")
+    print("MNIST: Yann LeCun, Corinna Cortes and Christopher J. C. Burges; licence CC BY-SA 3.0.")
     return 0
 
 

@@ -3,7 +3,8 @@
 JupyterLab opens on the ``notebooks/`` folder of the source checkout (01 to 05);
 ``--classroom`` serves ``05_classroom.ipynb`` with Voilà instead: the panels and the
 explanations, without code. The notebooks find MNIST through
-``$BACKPROPLAB_DATA_DIR`` (``--data-dir`` sets it for them), else the per-user cache.
+``$BACKPROPLAB_DATA_DIR`` (``--data-dir`` sets it for them), else the copy bundled
+with backproplab.
 """
 
 from __future__ import annotations

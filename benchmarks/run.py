@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="tiny subsets, a few seconds (numbers mean nothing)")
     p.add_argument("--output", type=Path, default=HERE / "RESULTS.md", help="where to write the report "
                    "(default: benchmarks/RESULTS.md)")
-    p.add_argument("--data-dir", type=Path, help="MNIST folder (default: $BACKPROPLAB_DATA_DIR, else the cache)")
+    p.add_argument("--data-dir", type=Path, help="MNIST folder (default: $BACKPROPLAB_DATA_DIR, else the bundled copy)")
     p.add_argument("--no-peers", action="store_true", help="skip PyTorch and scikit-learn even if installed")
     return p
 

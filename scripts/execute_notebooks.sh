@@ -4,13 +4,11 @@
 # prints, e.g. the training arithmetic (03 and 05 print seeded training results).
 #
 # Usage: bash scripts/execute_notebooks.sh [notebooks/03_training.ipynb ...]   (default: all)
-# Needs MNIST: $BACKPROPLAB_DATA_DIR, else ../shared/mnist beside the checkout, else the cache.
+# The notebooks read the MNIST bundled with the package, as the tests do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ -z "${BACKPROPLAB_DATA_DIR:-}" ] && [ -d ../shared/mnist ]; then
-    export BACKPROPLAB_DATA_DIR="$(cd ../shared/mnist && pwd)"
-fi
+unset BACKPROPLAB_DATA_DIR
 unset MPLBACKEND  # the kernel's inline backend, as for a learner
 
 if [ "$#" -eq 0 ]; then

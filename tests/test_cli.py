@@ -71,7 +71,14 @@ def test_wrong_arguments_exit_with_status_2(capsys, argv, message):
 def test_data_command_verifies_and_prints_the_folder(capsys, mnist_dir):
     code, out, _ = run(capsys, "data", "--data-dir", str(mnist_dir))
     assert code == 0
-    assert f"MNIST is in {mnist_dir}" in out and out.count("verified") == 4
+    assert f"MNIST in use: data_dir {mnist_dir}" in out and out.count("verified") == 4
+
+
+def test_data_command_names_the_bundled_copy_by_default(capsys, mnist_dir):
+    code, out, _ = run(capsys, "data")
+    assert code == 0
+    assert f"MNIST in use: the copy bundled with backproplab ({mnist_dir})" in out
+    assert out.count("verified") == 4 and "CC BY-SA 3.0" in out
 
 
 def test_data_problems_exit_with_status_1(tmp_path, capsys):

@@ -1,10 +1,8 @@
-"""MNIST: lookup order, downloading (offline fakes), verification, loading.
+"""MNIST: lookup order (data_dir, $BACKPROPLAB_DATA_DIR, the bundled copy), verification, loading.
 
-Tests marked by the ``real`` fixtures read the real files in ../shared/mnist (or
-$BACKPROPLAB_DATA_DIR); the others use a tiny fake MNIST written by the tests,
-with ``MNIST_FILES`` patched to describe it. No test touches the network or the
-user's cache: the downloader is replaced and BACKPROPLAB_CACHE_DIR points into
-tmp_path.
+The ``real`` tests read the copy bundled inside the package; the others use a tiny fake
+MNIST written by the tests, with ``MNIST_FILES`` patched to describe it. Nothing here
+touches the network: the loader has no network code, and conftest refuses connections.
 """
 
 from __future__ import annotations
@@ -15,21 +13,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import requests
 
 from backproplab.data import (
     MNIST,
     balanced_subset,
-    cache_dir,
+    bundled_dir,
     load_mnist,
     locate_mnist,
     mnist,
+    mnist_source,
     verify_mnist,
 )
 from backproplab.data.idx import write_idx
 from backproplab.errors import ConfigError, DataError
 
-from conftest import REAL_MNIST as REAL_DIR
+REAL_DIR = bundled_dir()
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 NAMES = [
@@ -38,18 +36,19 @@ NAMES = [
     "t10k-images-idx3-ubyte",
     "t10k-labels-idx1-ubyte",
 ]
+# From the data set's own documentation (../shared/mnist/README.md when it was bundled).
+DECOMPRESSED_SHA256 = {
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No env data dir, a private cache, and a downloader that refuses to run."""
+def isolated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No $BACKPROPLAB_DATA_DIR unless a test sets it."""
     monkeypatch.delenv("BACKPROPLAB_DATA_DIR", raising=False)
-    monkeypatch.setenv("BACKPROPLAB_CACHE_DIR", str(tmp_path / "cache"))
-
-    def offline(url: str, output_file: str, pooch: object) -> None:
-        raise requests.exceptions.ConnectionError(f"offline test: {url}")
-
-    monkeypatch.setattr(mnist, "_downloader", lambda progress: offline)
 
 
 # ----------------------------------------------------------------- tiny fake MNIST
@@ -70,13 +69,12 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for role, array in arrays.items():
         name = mnist.MNIST_FILES[role].name
         raw = write_idx(tmp_path / name, array).read_bytes()
-        gz = write_idx(folder / f"{name}.gz", array).read_bytes()
+        write_idx(folder / f"{name}.gz", array)
         specs[role] = mnist.FileSpec(
             name,
             mnist.MNIST_FILES[role].magic,
             array.shape,
             hashlib.sha256(raw).hexdigest(),
-            hashlib.sha256(gz).hexdigest(),
         )
     monkeypatch.setattr(mnist, "MNIST_FILES", specs)
     return folder
@@ -99,103 +97,77 @@ def test_explicit_dir_beats_env_var(fake, tmp_path, monkeypatch) -> None:
         locate_mnist()
 
 
-def test_env_var_is_used_before_the_cache(fake, monkeypatch) -> None:
+def test_env_var_is_used_before_the_bundled_copy(fake, monkeypatch) -> None:
     monkeypatch.setenv("BACKPROPLAB_DATA_DIR", str(fake))
     assert locate_mnist() == fake
+    assert mnist_source().origin == "env"
     assert load_mnist().y_test.tolist() == list(range(9, -1, -1))
 
 
-def test_cache_dir_is_used(fake, tmp_path) -> None:
-    assert cache_dir() == tmp_path / "cache" / "mnist"
-    copy_fake(fake, cache_dir())
-    assert locate_mnist(download=False) == cache_dir()
+def test_the_bundled_copy_is_the_default() -> None:
+    source = mnist_source()
+    assert source == mnist.MNISTSource(REAL_DIR, "bundled")
+    assert REAL_DIR.parent == Path(mnist.__file__).parent  # read in place from the package
+    assert "the copy bundled with backproplab" in source.describe()
 
 
-def test_missing_file_in_named_folder_is_an_error_not_a_download(
-    fake, tmp_path, monkeypatch
-) -> None:
+def test_missing_file_in_named_folder_is_an_error(fake, tmp_path, monkeypatch) -> None:
     folder = copy_fake(fake, tmp_path / "mine", skip=("t10k-labels",))
-    calls = []
-    monkeypatch.setattr(mnist, "_downloader", lambda progress: calls.append(1))
     with pytest.raises(DataError, match=r"has no t10k-labels-idx1-ubyte .*data_dir=None") as info:
         load_mnist(data_dir=folder)
-    assert str(folder) in str(info.value) and calls == []
+    assert str(folder) in str(info.value)
     monkeypatch.setenv("BACKPROPLAB_DATA_DIR", str(folder))
     with pytest.raises(DataError, match=r"BACKPROPLAB_DATA_DIR=.*unset BACKPROPLAB_DATA_DIR"):
         locate_mnist()
 
 
 def test_nonexistent_data_dir(fake, tmp_path) -> None:
-    with pytest.raises(DataError, match=r"does not exist or is not a folder"):
+    with pytest.raises(DataError, match=r"does not exist\. Pass the folder"):
         locate_mnist(data_dir=tmp_path / "typo")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(DataError, match=r"is not a folder"):
+        load_mnist(data_dir=tmp_path / "file")
 
 
-def test_nothing_found_without_download(fake) -> None:
-    with pytest.raises(DataError) as info:
-        load_mnist(download=False)
-    message = str(info.value)
-    for part in ["download=False", "BACKPROPLAB_DATA_DIR (not set)", "download=True"]:
-        assert part in message
-    assert str(cache_dir()) in message
-    assert not cache_dir().exists()
+def test_data_dir_of_the_wrong_type() -> None:
+    for bad in (123, 1.5, ["a"], b"/tmp"):
+        with pytest.raises(ConfigError, match=r"data_dir must be a folder path.*got") as info:
+            load_mnist(data_dir=bad)
+        assert "bundled" in str(info.value)
 
 
-class FakeMirror:
-    """A pooch downloader that serves files from a folder, failing for some mirrors."""
-
-    def __init__(self, source: Path, failing: tuple[str, ...] = (), corrupt: bool = False):
-        self.source, self.failing, self.corrupt, self.urls = source, failing, corrupt, []
-
-    def __call__(self, url: str, output_file: str, pooch: object) -> None:
-        self.urls.append(url)
-        data = (self.source / url.rsplit("/", 1)[-1]).read_bytes()
-        if url.startswith(self.failing):
-            Path(output_file).write_bytes(data[: len(data) // 2])  # cut off mid-download
-            raise requests.exceptions.ConnectionError("connection reset")
-        Path(output_file).write_bytes(data[:-1] + b"!" if self.corrupt else data)
+def test_a_file_that_is_a_folder_is_named(fake) -> None:
+    bad = fake / "train-images-idx3-ubyte.gz"
+    bad.unlink()
+    bad.mkdir()
+    with pytest.raises(DataError, match=r"train-images-idx3-ubyte\.gz is a folder, not a file"):
+        load_mnist(data_dir=fake)
 
 
-def test_download_falls_back_to_second_mirror(fake, monkeypatch) -> None:
-    mirror = FakeMirror(fake, failing=(mnist.MIRRORS[0],))
-    progress = []
-    monkeypatch.setattr(mnist, "_downloader", lambda p: progress.append(p) or mirror)
-    data = load_mnist(progress=False)
-    assert data.x_train.shape == (20, 784) and data.y_test.tolist() == list(range(9, -1, -1))
-    expected = [m + n + ".gz" for n in NAMES for m in mnist.MIRRORS]
-    assert mirror.urls == expected and set(progress) == {False}
-    assert sorted(p.name for p in cache_dir().iterdir()) == sorted(n + ".gz" for n in NAMES)
-    mirror.urls.clear()
-    load_mnist()  # everything is cached now: no download
-    assert mirror.urls == []
+def test_unreadable_folder_is_a_data_error(fake, monkeypatch) -> None:
+    # Tests run as root, who may read anything: fake the answer the permission check gives.
+    monkeypatch.setattr(mnist.os, "access", lambda path, mode: Path(path) != fake)
+    with pytest.raises(DataError, match=r"cannot be read \(permission denied\)\. Pass the folder"):
+        load_mnist(data_dir=fake)
+
+    real_is_dir = Path.is_dir
+
+    def denied(self):  # the folder lists, but its files cannot be looked at
+        if self.parent == fake:
+            raise PermissionError(13, "Permission denied")
+        return real_is_dir(self)
+
+    monkeypatch.setattr(mnist.os, "access", lambda path, mode: True)
+    monkeypatch.setattr(Path, "is_dir", denied)
+    with pytest.raises(DataError, match=r"cannot read data_dir .*Permission denied.*read permission"):
+        load_mnist(data_dir=fake)
 
 
-def test_download_fetches_only_missing_files(fake, monkeypatch) -> None:
-    copy_fake(fake, cache_dir(), skip=("train-images",))
-    mirror = FakeMirror(fake)
-    monkeypatch.setattr(mnist, "_downloader", lambda p: mirror)
-    assert locate_mnist() == cache_dir()
-    assert mirror.urls == [mnist.MIRRORS[0] + "train-images-idx3-ubyte.gz"]
-
-
-@pytest.mark.parametrize("how", ["unreachable", "wrong hash"])
-def test_failed_download_leaves_nothing_behind(fake, monkeypatch, how) -> None:
-    mirror = FakeMirror(fake, failing=mnist.MIRRORS if how == "unreachable" else (), corrupt=True)
-    monkeypatch.setattr(mnist, "_downloader", lambda p: mirror)
-    with pytest.raises(DataError, match=r"could not download train-images-idx3-ubyte\.gz") as info:
-        load_mnist()
-    message = str(info.value)
-    assert all(m + "train-images-idx3-ubyte.gz" in message for m in mnist.MIRRORS)
-    assert "BACKPROPLAB_DATA_DIR" in message
-    assert list(cache_dir().iterdir()) == []  # no partial or unverified file
-
-
-def test_damaged_cache_file_says_delete_and_download_again(fake) -> None:
-    copy_fake(fake, cache_dir())
-    bad = cache_dir() / "train-labels-idx1-ubyte.gz"
-    bad.write_bytes(bad.read_bytes()[:-12])
-    with pytest.raises(DataError, match="damaged gzip") as info:
-        load_mnist(download=False)
-    assert f"Delete {bad}" in str(info.value) and "download a fresh copy" in str(info.value)
+def test_progress_bar_counts_the_four_files(fake, capsys) -> None:
+    load_mnist(data_dir=fake, progress=True)
+    assert "reading MNIST" in capsys.readouterr().err
+    load_mnist(data_dir=fake)
+    assert capsys.readouterr().err == ""  # quiet by default
 
 
 def test_damaged_file_in_named_folder_says_replace(fake) -> None:
@@ -204,6 +176,14 @@ def test_damaged_file_in_named_folder_says_replace(fake) -> None:
     with pytest.raises(DataError, match="damaged gzip") as info:
         verify_mnist(fake)
     assert f"Replace {bad}" in str(info.value) and "BACKPROPLAB_DATA_DIR" in str(info.value)
+
+
+def test_a_damaged_bundled_copy_says_reinstall(fake, monkeypatch) -> None:
+    monkeypatch.setattr(mnist, "bundled_dir", lambda: fake)
+    bad = fake / "t10k-labels-idx1-ubyte.gz"
+    bad.write_bytes(bad.read_bytes()[:-12])
+    with pytest.raises(DataError, match=r"bundled with backproplab is damaged: reinstall"):
+        load_mnist()
 
 
 def test_wrong_magic_wrong_count_and_checksum(fake) -> None:
@@ -257,12 +237,9 @@ def test_balanced_subset_when_a_class_runs_short() -> None:
 
 # ------------------------------------------------------------------- real MNIST
 
-needs_real = pytest.mark.usefixtures("mnist_dir")  # skipped, or failed in CI, without it
-
-
 @pytest.fixture(scope="module")
 def real_f32() -> MNIST:
-    return load_mnist(data_dir=REAL_DIR)
+    return load_mnist()  # the default: the bundled copy
 
 
 @pytest.fixture(scope="module")
@@ -270,7 +247,6 @@ def real_u8() -> MNIST:
     return load_mnist(data_dir=REAL_DIR, dtype=np.uint8)
 
 
-@needs_real
 def test_real_float32(real_f32: MNIST) -> None:
     x_train, y_train, x_test, y_test = real_f32
     assert x_train.shape == (60000, 784) and x_test.shape == (10000, 784)
@@ -282,7 +258,6 @@ def test_real_float32(real_f32: MNIST) -> None:
     assert repr(real_f32) == "MNIST(train=60000 x 784 float32, test=10000 x 784 float32)"
 
 
-@needs_real
 def test_real_uint8_has_no_float_copy(real_u8: MNIST, real_f32: MNIST) -> None:
     for x in (real_u8.x_train, real_u8.x_test):
         assert x.dtype == np.uint8 and x.flags.c_contiguous and x.ndim == 2
@@ -292,7 +267,6 @@ def test_real_uint8_has_no_float_copy(real_u8: MNIST, real_f32: MNIST) -> None:
     np.testing.assert_array_equal(real_u8.y_train, real_f32.y_train)
 
 
-@needs_real
 def test_real_subsets(real_u8: MNIST) -> None:
     small = load_mnist(data_dir=REAL_DIR, n_train=1005, n_test=100, dtype=np.uint8, seed=7)
     counts = np.bincount(small.y_train, minlength=10)
@@ -307,15 +281,23 @@ def test_real_subsets(real_u8: MNIST) -> None:
     assert repr(small) == "MNIST(train=1005 x 784 uint8, test=100 x 784 uint8)"
 
 
-@needs_real
 def test_real_folder_verifies() -> None:
     found = verify_mnist(REAL_DIR)
     assert list(found) == NAMES
     assert all(p.parent == REAL_DIR and p.is_file() for p in found.values())
-    assert locate_mnist(data_dir=REAL_DIR, download=False) == REAL_DIR
+    assert locate_mnist() == REAL_DIR
 
 
-@needs_real
+def test_bundled_files_are_the_documented_mnist() -> None:
+    import gzip
+
+    for name, digest in DECOMPRESSED_SHA256.items():
+        with gzip.open(REAL_DIR / f"{name}.gz", "rb") as f:
+            assert hashlib.sha256(f.read()).hexdigest() == digest, name
+    credit = (REAL_DIR / "README.md").read_text()
+    assert "LeCun" in credit and "Cortes" in credit and "Burges" in credit and "CC BY-SA 3.0" in credit
+
+
 def test_real_checksum_mismatch_with_a_well_formed_file(tmp_path: Path, real_u8: MNIST) -> None:
     folder = tmp_path / "tampered"
     folder.mkdir()

@@ -1,7 +1,6 @@
 """The step-through panel, driven as a learner would: Button.click(), no browser."""
 
 import importlib
-import os
 import re
 import struct
 from importlib.util import find_spec
@@ -383,15 +382,8 @@ def test_uint8_pixels_and_bad_inputs(data):
         StepThroughPanel(bl.MLP(), data[0][0].reshape(28, 28), data[1][:1])
 
 
-def _mnist_dir() -> Path:
-    default = Path(__file__).resolve().parents[2] / "shared" / "mnist"
-    return Path(os.environ.get("BACKPROPLAB_DATA_DIR", default))
-
-
-@pytest.mark.skipif(find_spec("backproplab.data") is None or not _mnist_dir().is_dir(),
-                    reason="no MNIST folder (set BACKPROPLAB_DATA_DIR) or no data module yet")
 def test_step_through_opens_on_an_mnist_test_image():
-    p = step_through(sample=0, batch=4, data_dir=_mnist_dir())
+    p = step_through(sample=0, batch=4)  # the MNIST bundled with the package
     assert isinstance(p, StepThroughPanel) and repr(p).startswith("StepThroughPanel(MLP(784")
     assert "label 7" in text(p, "bpl-step-title")  # the first MNIST test digit is a 7
     assert p.trace.batch_size == 1 and p._traces[True].batch_size == 4
@@ -404,4 +396,4 @@ def test_step_through_opens_on_an_mnist_test_image():
     assert all(p.current.value[int(i), int(j)] != 0 for i, j in entries)
     assert "agrees" in text(p, "bpl-gradcheck-result")
     with pytest.raises(ValueError, match="sample"):
-        step_through(sample=-1, data_dir=_mnist_dir())
+        step_through(sample=-1)

@@ -1,43 +1,40 @@
-"""Find, download, verify and load MNIST.
+"""Find, verify and load MNIST: the copy shipped inside the package, or your own.
 
-Where MNIST is looked for, in order:
+Where MNIST comes from, in order:
 
 1. ``data_dir=`` when given;
 2. the folder named by the environment variable ``BACKPROPLAB_DATA_DIR``;
-3. the per-user cache, ``<cache root>/mnist``, where the cache root is
-   ``$BACKPROPLAB_CACHE_DIR`` if set, else ``pooch.os_cache("backproplab")``.
-   Files missing there are downloaded (unless ``download=False``) from the
-   mirrors in ``MIRRORS``, first to last, and checked against the SHA-256 of the
-   mirror's ``.gz``. pooch downloads to a temporary file and renames it only
-   after the hash matched, so an interrupted download never leaves a file.
+3. the copy bundled with backproplab (``backproplab/data/bundled``: the four
+   original files, gzipped, 11 MB), read in place from the installed package.
 
-A folder you name (1 or 2) is never downloaded into: a missing file there is an
-error. Each file may be ``.gz`` or raw (the ``.gz`` is used when both exist) and
-must match ``MNIST_FILES``: the IDX header (magic number, dimensions, length)
-and the SHA-256 of the *decompressed* bytes, which is the same for every
-faithful copy however it was compressed.
+Nothing is ever downloaded: the bundled copy is the real MNIST, so the lab works
+offline out of the box. A folder you name (1 or 2) must hold all four files;
+each may be ``.gz`` or raw (the ``.gz`` is used when both exist). Every file,
+bundled or not, is checked against ``MNIST_FILES`` when it is read: the IDX
+header (magic number, dimensions, length) and the SHA-256 of the
+*decompressed* bytes, which is the same for every faithful copy however it was
+compressed.
+
+MNIST is by Yann LeCun, Corinna Cortes and Christopher J. C. Burges, and is
+available under the terms of the Creative Commons Attribution-Share Alike 3.0
+licence (CC BY-SA 3.0), as its mirrors state; see ``bundled/README.md``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-import pooch
 
 from backproplab.data.idx import PathLike, parse_idx, read_idx_bytes
 from backproplab.core.pixels import pixels_to_unit
 from backproplab.errors import ConfigError, DataError
 
 DATA_DIR_ENV = "BACKPROPLAB_DATA_DIR"
-CACHE_DIR_ENV = "BACKPROPLAB_CACHE_DIR"
-MIRRORS = (
-    "https://ossci-datasets.s3.amazonaws.com/mnist/",
-    "https://storage.googleapis.com/cvdf-datasets/mnist/",
-)
 
 
 class FileSpec(NamedTuple):
@@ -47,7 +44,6 @@ class FileSpec(NamedTuple):
     magic: int  # 2051 images (uint8, 3 dims), 2049 labels (uint8, 1 dim)
     shape: tuple[int, ...]
     sha256: str  # of the decompressed IDX bytes
-    gz_sha256: str  # of the .gz file the mirrors serve
 
 
 MNIST_FILES: dict[str, FileSpec] = {
@@ -56,28 +52,24 @@ MNIST_FILES: dict[str, FileSpec] = {
         magic=2051,
         shape=(60000, 28, 28),
         sha256="ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-        gz_sha256="440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
     ),
     "train_labels": FileSpec(
         name="train-labels-idx1-ubyte",
         magic=2049,
         shape=(60000,),
         sha256="65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-        gz_sha256="3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
     ),
     "test_images": FileSpec(
         name="t10k-images-idx3-ubyte",
         magic=2051,
         shape=(10000, 28, 28),
         sha256="0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-        gz_sha256="8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
     ),
     "test_labels": FileSpec(
         name="t10k-labels-idx1-ubyte",
         magic=2049,
         shape=(10000,),
         sha256="ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-        gz_sha256="f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
     ),
 }
 
@@ -97,15 +89,31 @@ class MNIST(NamedTuple):
         return f"MNIST(train={describe(self.x_train)}, test={describe(self.x_test)})"
 
 
-class _Location(NamedTuple):
+class MNISTSource(NamedTuple):
+    """Which copy of MNIST is used: its folder and where that choice came from."""
+
     folder: Path
-    origin: str  # "data_dir", "env", "cache" or "folder"
+    origin: str  # "data_dir", "env" or "bundled"
+
+    def describe(self) -> str:
+        """One phrase for messages, e.g. ``the copy bundled with backproplab (<folder>)``."""
+        return {
+            "data_dir": f"data_dir {self.folder}",
+            "env": f"{DATA_DIR_ENV}={self.folder}",
+            "bundled": f"the copy bundled with backproplab ({self.folder})",
+        }[self.origin]
 
 
-def cache_dir() -> Path:
-    """The folder MNIST is downloaded into: ``<cache root>/mnist``."""
-    root = os.environ.get(CACHE_DIR_ENV)
-    return (Path(root).expanduser() if root else Path(pooch.os_cache("backproplab"))) / "mnist"
+def bundled_dir() -> Path:
+    """The folder of the MNIST copy shipped inside the package (read in place, never copied)."""
+    folder = resources.files("backproplab.data") / "bundled"
+    if not isinstance(folder, Path):  # e.g. a package imported from a zip archive
+        raise DataError(
+            f"the bundled MNIST cannot be read in place from {folder}: backproplab is not "
+            f"installed as ordinary files. Reinstall it with pip, or set {DATA_DIR_ENV} (or "
+            "pass data_dir=) to a folder with the four MNIST files."
+        )
+    return folder
 
 
 def _file_names() -> str:
@@ -115,54 +123,77 @@ def _file_names() -> str:
 def _find(folder: Path, spec: FileSpec) -> Path | None:
     """The file for ``spec`` in ``folder``: ``<name>.gz`` or raw ``<name>``."""
     for path in (folder / f"{spec.name}.gz", folder / spec.name):
+        if path.is_dir():
+            raise DataError(
+                f"{path} is a folder, not a file. Replace it with the MNIST file "
+                f"{path.name}, or point to the folder that holds the four MNIST files."
+            )
         if path.is_file():
             return path
     return None
 
 
-def _fix(path: Path, where: _Location) -> str:
+def _fix(path: Path, where: MNISTSource) -> str:
     """What to do about a damaged file, depending on where it came from."""
-    if where.origin == "cache":
+    if where.origin == "bundled":
         return (
-            f"Delete {path} and call load_mnist() again (or run `backproplab data`) "
-            f"to download a fresh copy, or set {DATA_DIR_ENV} to a folder with the "
-            "real MNIST files."
+            "The copy bundled with backproplab is damaged: reinstall backproplab "
+            f"(pip install --force-reinstall backproplab), or set {DATA_DIR_ENV} to a "
+            "folder with the real MNIST files."
         )
     return (
-        f"Replace {path} with the real MNIST file, or set {DATA_DIR_ENV} (or pass "
-        "data_dir=) to a folder with the real MNIST files; with neither, "
-        f"load_mnist() downloads MNIST into {cache_dir()}."
+        f"Replace {path} with the real MNIST file, or use another folder with the real "
+        f"MNIST files; with neither data_dir= nor {DATA_DIR_ENV}, load_mnist() uses the "
+        "copy bundled with backproplab."
     )
 
 
-def _where(where: _Location) -> str:
-    return {
-        "data_dir": f"data_dir {where.folder}",
-        "env": f"{DATA_DIR_ENV}={where.folder}",
-        "cache": f"the cache folder {where.folder}",
-    }.get(where.origin, f"the folder {where.folder}")
+def _check_folder(where: MNISTSource) -> None:
+    """DataError if the folder is missing, not a folder, or cannot be listed."""
+    folder = where.folder
+    if not folder.exists():
+        problem = "does not exist"
+    elif not folder.is_dir():
+        problem = "is not a folder"
+    elif not os.access(folder, os.R_OK | os.X_OK):
+        problem = "cannot be read (permission denied)"
+    else:
+        return
+    fix = {
+        "data_dir": "Pass the folder that holds the four MNIST files, or data_dir=None to use "
+                    "the copy bundled with backproplab.",
+        "env": f"Point {DATA_DIR_ENV} at the folder that holds the four MNIST files, or unset "
+               "it to use the copy bundled with backproplab.",
+        "bundled": "Reinstall backproplab (pip install --force-reinstall backproplab).",
+    }[where.origin]
+    raise DataError(f"MNIST not found: {where.describe()} {problem}. {fix}")
 
 
-def _paths(where: _Location) -> dict[str, Path]:
+def _paths(where: MNISTSource) -> dict[str, Path]:
     """Role -> file path for all four files, or DataError naming what is missing."""
-    found = {role: _find(where.folder, spec) for role, spec in MNIST_FILES.items()}
+    _check_folder(where)
+    try:
+        found = {role: _find(where.folder, spec) for role, spec in MNIST_FILES.items()}
+    except PermissionError as exc:
+        raise DataError(
+            f"cannot read {where.describe()}: {exc.strerror or exc}. Give yourself read "
+            "permission on the folder and its files, or use another folder."
+        ) from None
     missing = [MNIST_FILES[role].name for role, path in found.items() if path is None]
     if not missing:
         return found  # type: ignore[return-value]
-    if not where.folder.is_dir():
-        problem = f"{_where(where)} does not exist or is not a folder."
-    elif len(missing) == len(MNIST_FILES):
-        problem = f"{_where(where)} holds none of the MNIST files."
+    if len(missing) == len(MNIST_FILES):
+        problem = f"{where.describe()} holds none of the MNIST files."
     else:
-        problem = f"{_where(where)} has no {' / '.join(missing)} (raw or .gz)."
+        problem = f"{where.describe()} has no {' / '.join(missing)} (raw or .gz)."
     advice = {
-        "data_dir": "pass data_dir=None to use the cache, which downloads what is missing",
-        "env": f"unset {DATA_DIR_ENV} to use the cache, which downloads what is missing",
-        "cache": "call load_mnist(download=True) or run `backproplab data` to download them",
-    }.get(where.origin, "point to the folder that holds them")
+        "data_dir": "or pass data_dir=None to use the copy bundled with backproplab",
+        "env": f"or unset {DATA_DIR_ENV} to use the copy bundled with backproplab",
+        "bundled": "or reinstall backproplab (pip install --force-reinstall backproplab)",
+    }[where.origin]
     raise DataError(
         f"MNIST not found: {problem} Put the four files ({_file_names()}; raw or "
-        f".gz) there, or {advice}."
+        f".gz) there, {advice}."
     )
 
 
@@ -184,89 +215,44 @@ def read_verified(path: PathLike, spec: FileSpec, *, fix: str | None = None) -> 
     return parse_idx(buffer, source=str(path))
 
 
-def _verify(where: _Location) -> dict[str, Path]:
+def _check_data_dir(data_dir: object) -> None:
+    if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
+        raise ConfigError(
+            f"data_dir must be a folder path (a str or pathlib.Path) or None; got "
+            f"{data_dir!r} ({type(data_dir).__name__}). Pass e.g. data_dir='~/mnist', or "
+            "leave it out to use the copy bundled with backproplab."
+        )
+
+
+def mnist_source(*, data_dir: PathLike | None = None) -> MNISTSource:
+    """Which copy ``load_mnist`` would read (unverified): data_dir, the env variable or the bundle."""
+    _check_data_dir(data_dir)
+    if data_dir is not None:
+        return MNISTSource(Path(data_dir).expanduser(), "data_dir")
+    if os.environ.get(DATA_DIR_ENV):
+        return MNISTSource(Path(os.environ[DATA_DIR_ENV]).expanduser(), "env")
+    return MNISTSource(bundled_dir(), "bundled")
+
+
+def verify_mnist(folder: PathLike | None = None) -> dict[str, Path]:
+    """Check the four MNIST files in ``folder`` (default: the copy in use); ``{file name: path}``.
+
+    Reads every file and checks its header and the SHA-256 of its decompressed
+    bytes. Raises DataError naming the first missing or damaged file and what to do.
+    """
+    return _verify(mnist_source(data_dir=folder))
+
+
+def _verify(where: MNISTSource) -> dict[str, Path]:
     paths = _paths(where)
     for role, spec in MNIST_FILES.items():
         read_verified(paths[role], spec, fix=_fix(paths[role], where))
     return {MNIST_FILES[role].name: path for role, path in paths.items()}
 
 
-def verify_mnist(folder: PathLike) -> dict[str, Path]:
-    """Check the four MNIST files in ``folder``; returns ``{file name: path}``.
-
-    Raises DataError naming the first missing or damaged file and what to do.
-    """
-    folder = Path(folder).expanduser()
-    origin = "cache" if folder.resolve() == cache_dir().resolve() else "folder"
-    return _verify(_Location(folder, origin))
-
-
-def _downloader(progress: bool) -> pooch.HTTPDownloader:
-    """The downloader pooch uses (tests replace this to stay offline)."""
-    return pooch.HTTPDownloader(progressbar=progress)
-
-
-def _download(folder: Path, specs: list[FileSpec], *, progress: bool) -> None:
-    """Fetch ``<name>.gz`` for each spec into ``folder``, trying each mirror."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DataError(
-            f"cannot create the cache folder {folder} ({exc.strerror or exc}). Set "
-            f"{CACHE_DIR_ENV} to a writable folder, or {DATA_DIR_ENV} to a folder "
-            "that already holds MNIST."
-        ) from None
-    for spec in specs:
-        failures = []
-        for mirror in MIRRORS:
-            url = f"{mirror}{spec.name}.gz"
-            try:
-                pooch.retrieve(
-                    url,
-                    known_hash=f"sha256:{spec.gz_sha256}",
-                    fname=f"{spec.name}.gz",
-                    path=folder,
-                    progressbar=progress,
-                    downloader=_downloader(progress),
-                )
-                break
-            except (OSError, ValueError) as exc:  # network errors, hash mismatch
-                failures.append(f"  {url}: {exc}")
-        else:
-            raise DataError(
-                f"could not download {spec.name}.gz into {folder}; every mirror "
-                "failed:\n" + "\n".join(failures) + "\nCheck the internet "
-                "connection and try again, or fetch the four .gz files by hand "
-                f"into a folder and set {DATA_DIR_ENV} to it."
-            )
-
-
-def _resolve(data_dir: PathLike | None, *, download: bool, progress: bool) -> _Location:
-    """Pick the folder to use (downloading into the cache if needed), unverified."""
-    if data_dir is not None:
-        return _Location(Path(data_dir).expanduser(), "data_dir")
-    if os.environ.get(DATA_DIR_ENV):
-        return _Location(Path(os.environ[DATA_DIR_ENV]).expanduser(), "env")
-    where = _Location(cache_dir(), "cache")
-    missing = [spec for spec in MNIST_FILES.values() if _find(where.folder, spec) is None]
-    if missing and not download:
-        raise DataError(
-            "MNIST not found and download=False. Looked in: data_dir (not given), "
-            f"{DATA_DIR_ENV} (not set), the cache folder {where.folder} (missing "
-            f"{', '.join(spec.name for spec in missing)}). Call load_mnist(download="
-            f"True) or run `backproplab data` to download it, or set {DATA_DIR_ENV} "
-            f"to a folder holding {_file_names()} (raw or .gz)."
-        )
-    if missing:
-        _download(where.folder, missing, progress=progress)
-    return where
-
-
-def locate_mnist(
-    *, data_dir: PathLike | None = None, download: bool = True, progress: bool = True
-) -> Path:
-    """Find (or download into the cache) and verify MNIST; returns its folder."""
-    where = _resolve(data_dir, download=download, progress=progress)
+def locate_mnist(*, data_dir: PathLike | None = None) -> Path:
+    """The folder of the MNIST copy in use, after verifying its four files."""
+    where = mnist_source(data_dir=data_dir)
     _verify(where)
     return where.folder
 
@@ -351,8 +337,7 @@ def load_mnist(
     n_test: int | None = None,
     dtype: object = np.float32,
     seed: int = 0,
-    download: bool = True,
-    progress: bool = True,
+    progress: bool = False,
 ) -> MNIST:
     """Load MNIST: x_train (n_train, 784), y_train (n_train,), x_test, y_test.
 
@@ -360,19 +345,29 @@ def load_mnist(
     ``dtype=np.uint8`` (no float copy is made: use it to save memory). Labels
     are int64 digits 0..9. ``n_train`` / ``n_test`` pick a class-balanced subset
     chosen by ``seed`` (see ``balanced_subset``), kept in the original order.
-    See the module docstring for where the files are looked for.
+    The files come from ``data_dir``, else ``$BACKPROPLAB_DATA_DIR``, else the
+    copy bundled with the package (see the module docstring); never from the
+    network. ``progress=True`` shows a bar while the four files are read and checked.
     """
     dt = _check_dtype(dtype)
     n_train = _check_count("n_train", n_train, MNIST_FILES["train_labels"].shape[0])
     n_test = _check_count("n_test", n_test, MNIST_FILES["test_labels"].shape[0])
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ConfigError(f"seed must be a non-negative integer; got {seed!r}. Pass e.g. seed=0.")
-    where = _resolve(data_dir, download=download, progress=progress)
+    where = mnist_source(data_dir=data_dir)
     paths = _paths(where)
-
-    def read(role: str) -> np.ndarray:
-        return read_verified(paths[role], MNIST_FILES[role], fix=_fix(paths[role], where))
-
-    x_train, y_train = _prepare(read("train_images"), read("train_labels"), n_train, dt, seed)
-    x_test, y_test = _prepare(read("test_images"), read("test_labels"), n_test, dt, seed)
+    arrays = {}
+    with _progress_bar(progress) as bar:
+        for role, spec in MNIST_FILES.items():
+            arrays[role] = read_verified(paths[role], spec, fix=_fix(paths[role], where))
+            bar.update(1)
+    x_train, y_train = _prepare(arrays.pop("train_images"), arrays.pop("train_labels"), n_train, dt, seed)
+    x_test, y_test = _prepare(arrays.pop("test_images"), arrays.pop("test_labels"), n_test, dt, seed)
     return MNIST(x_train, y_train, x_test, y_test)
+
+
+def _progress_bar(show: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=len(MNIST_FILES), desc="reading MNIST", unit="file", disable=not show,
+                leave=False)
