@@ -170,14 +170,7 @@ def chromium():
 
 
 @pytest.fixture(scope="session")
-def mnist_for_servers(mnist_dir):
-    """Point the servers' kernels at the real MNIST (the notebooks read $BACKPROPLAB_DATA_DIR)."""
-    os.environ["BACKPROPLAB_DATA_DIR"] = str(mnist_dir)
-    return mnist_dir
-
-
-@pytest.fixture(scope="session")
-def notebook_root(tmp_path_factory, mnist_for_servers) -> Path:
+def notebook_root(tmp_path_factory) -> Path:
     """Clean copies of every notebook in a temporary root."""
     root = tmp_path_factory.mktemp("notebooks")
     for nb in sorted(NOTEBOOKS.glob("*.ipynb")):
