@@ -74,7 +74,8 @@ def test_data_command_verifies_and_prints_the_folder(capsys, mnist_dir):
     assert f"MNIST in use: data_dir {mnist_dir}" in out and out.count("verified") == 4
 
 
-def test_data_command_names_the_bundled_copy_by_default(capsys, mnist_dir):
+def test_data_command_names_the_bundled_copy_by_default(capsys, mnist_dir, monkeypatch):
+    monkeypatch.delenv("BACKPROPLAB_DATA_DIR", raising=False)
     code, out, _ = run(capsys, "data")
     assert code == 0
     assert f"MNIST in use: the copy bundled with backproplab ({mnist_dir})" in out

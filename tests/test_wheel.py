@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -53,7 +54,8 @@ def test_wheel_installs_with_mnist_and_loads_it_offline(tmp_path):
     (purelib / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     _run(sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", purelib, wheel)
 
-    out = _run(python, "-c", OFFLINE_CHECK, cwd=tmp_path).stdout.splitlines()
+    env = {k: v for k, v in os.environ.items() if k != "BACKPROPLAB_DATA_DIR"}
+    out = _run(python, "-c", OFFLINE_CHECK, cwd=tmp_path, env=env).stdout.splitlines()
     assert out[0].startswith(str(purelib))  # the installed copy, not this checkout
     origin, folder = out[1].split(" ", 1)
     assert origin == "bundled" and folder.startswith(str(purelib))
