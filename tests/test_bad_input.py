@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from backproplab import MLP, Trainer, evaluate, lab
+from backproplab.core.metrics import accuracy, confusion_matrix
 from backproplab._files import atomic_write
 from backproplab.cli import main
 from backproplab.data.idx import read_idx
@@ -146,10 +147,17 @@ API_CASES: dict[str, Case] = {
     "run data 1e298 diverges": Case(lambda t: list(Trainer(MLP((784, 30, 10), activation="relu", dtype=np.float64))
                                                    .run(images()[0] * 1e298, images()[1])),
                                     DivergenceError, r"The data is the problem.*Scale them first"),
+    "Trainer without a network": Case(lambda t: Trainer(None), InputTypeError, r"Trainer\(MLP\(\), epochs=10\)"),
+    "confusion label 12 of 10": Case(lambda t: confusion_matrix([0, 1], [1, 12], 10), LabelError,
+                                     "Pass n_classes= the number of classes"),
+    "accuracy of unequal lengths": Case(lambda t: accuracy([1], [1, 1, 1]), ShapeError, "of the same samples"),
     "evaluate chunk 0": Case(lambda t: evaluate(small(), x(2), [0, 1], chunk=0), ConfigError,
                              "chunk must be a whole number ≥ 1"),
     "evaluate X None": Case(lambda t: evaluate(small(), None, [0]), InputTypeError, "pass an array"),
     # ---------------------------------------------------------------- model files
+    "load None": Case(lambda t: MLP.load(None), InputTypeError, r"give a file path to load, such as 'model\.npz'"),
+    "save to ''": Case(lambda t: small().save(""), InputTypeError, r"give a file path to save to"),
+    "read_idx None": Case(lambda t: read_idx(None), InputTypeError, r"Pass e\.g\. 'train-images"),
     "load missing file": Case(lambda t: MLP.load(t / "none.npz"), ModelFileError,
                               "Train and save one first: backproplab train --save none.npz"),
     "load a folder": Case(lambda t: MLP.load(t), ModelFileError, "is a folder, not a model file"),
