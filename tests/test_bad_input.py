@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from backproplab import MLP, Trainer, evaluate, lab
+from backproplab.core.history import History
 from backproplab.core.metrics import accuracy, confusion_matrix
 from backproplab._files import atomic_write
 from backproplab.cli import main
@@ -151,6 +152,7 @@ API_CASES: dict[str, Case] = {
     "confusion label 12 of 10": Case(lambda t: confusion_matrix([0, 1], [1, 12], 10), LabelError,
                                      "Pass n_classes= the number of classes"),
     "accuracy of unequal lengths": Case(lambda t: accuracy([1], [1, 1, 1]), ShapeError, "of the same samples"),
+    "History 0 points per epoch": Case(lambda t: History(points_per_epoch=0), ConfigError, "such as 20"),
     "evaluate chunk 0": Case(lambda t: evaluate(small(), x(2), [0, 1], chunk=0), ConfigError,
                              "chunk must be a whole number ≥ 1"),
     "evaluate X None": Case(lambda t: evaluate(small(), None, [0]), InputTypeError, "pass an array"),
