@@ -295,7 +295,7 @@ def test_answer_and_shown_drive_the_quiz_from_code(data):
     assert p.control("bpl-step-next") is w(p, "bpl-step-next")
     assert p.shown("bpl-step-next") == "Next"
     ledger = p.shown("bpl-ledger").splitlines()
-    assert ledger[0] == "ledger" and ledger[1].startswith("chain rule: ∂L/∂z2 (1×10, gradient) · ")
+    assert ledger[0] == "ledger" and ledger[1].startswith("chain rule: ∂L/∂z2 (10, gradient) · ")
     with pytest.raises(LookupError, match="bpl-nothing"):
         p.control("bpl-nothing")
     with pytest.raises(TypeError, match="IntSlider"):

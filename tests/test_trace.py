@@ -43,14 +43,14 @@ def test_classic_shape_table_for_one_sample(trace):
 def test_factors_state_the_chain_rule_shapes(trace):
     dH2 = trace["dL/dH2"]
     assert [(f.name, f.shape, f.structure) for f in dH2.factors] == [
-        ("∂L/∂z3", (1, 10), "gradient"), ("∂z3/∂H2", (10, 10), "dense")]
+        ("∂L/∂z3", (10,), "gradient"), ("∂z3/∂H2", (10, 10), "dense")]
     assert [(f.name, f.shape) for f in dH2.operands] == [("δ3", (1, 10)), ("W3[1:]ᵀ", (10, 10))]
     assert "W3 is 11×10" in dH2.note and "no path back to H2" in dH2.note and "W3[1:] (10×10)" in dH2.note
     dz2 = trace["dL/dz2"]
     assert [(f.name, f.shape, f.structure) for f in dz2.factors][1] == ("∂H2/∂z2", (10, 10), "diagonal")
     dW2 = trace["dL/dW2"]
     assert [(f.name, f.shape, f.structure) for f in dW2.factors] == [
-        ("∂L/∂z2", (1, 10), "gradient"), ("∂z2/∂W2", (10, 101, 10), "outer")]
+        ("∂L/∂z2", (10,), "gradient"), ("∂z2/∂W2", (10, 101, 10), "outer")]
     assert dW2.product_text() == "[1 H1]ᵀ (101×1) · δ2 (1×10) = 101×10 = shape of W2"
     assert "  inner dimensions 1 = 1 ✓; result 101×10" in dW2.ledger()
 

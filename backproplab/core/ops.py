@@ -155,6 +155,10 @@ class Activation:
         return f"{type(self).__name__}()"
 
 
+#: log of the smallest normal float: below it σ(z) is subnormal.
+_LOG_TINY = {t: float(np.log(np.finfo(t).tiny)) for t in (np.float32, np.float64)}
+
+
 class Sigmoid(Activation):
     name = "sigmoid"
     latex = r"\sigma"
@@ -163,10 +167,20 @@ class Sigmoid(Activation):
     max_slope = 0.25  # at z = 0
 
     def apply(self, z):
-        # 0.5 (1 + tanh(z / 2)) equals 1 / (1 + e^-z) and never overflows.
-        H = np.tanh(z * 0.5)
-        H += 1.0
-        H *= 0.5
+        # 1 / (1 + e^-z) is accurate to a few ulp for every z: for z < 0, e^-z is
+        # large and nothing cancels (0.5 (1 + tanh(z / 2)) would cancel and give 0
+        # at z = -20 in float32). Where e^-z overflows to inf the quotient is 0,
+        # so only the subnormal range z < log(tiny) is patched with e^z (= σ(z) there).
+        with np.errstate(over="ignore", under="ignore"):
+            H = np.negative(z)  # (B, n)
+            np.exp(H, out=H)  # (B, n)  e^-z, inf where it overflows
+            H += 1.0
+            np.reciprocal(H, out=H)  # (B, n)
+        low = _LOG_TINY[H.dtype.type] if H.dtype.type in _LOG_TINY else np.log(np.finfo(H.dtype).tiny)
+        if H.size and z.min() < low:  # σ(z) would be subnormal: 1 / (1 + e^-z) rounds it to 0
+            deep = z < low  # (B, n)
+            with np.errstate(under="ignore"):
+                H[deep] = np.exp(z[deep])  # σ(z) = e^z / (1 + e^z) = e^z to float precision there
         return H
 
     def derivative(self, H, z):
@@ -296,8 +310,12 @@ class CrossEntropy:
 
     @classmethod
     def jacobian(cls, cache, role: str = "input", *, max_entries: int = MAX_JACOBIAN_ENTRIES) -> np.ndarray:
+        """∂L/∂ŷ = −y ⊘ (B ŷ), written out from the one-hot y (not through ``backward``)."""
         guard_size(cls.jacobian_info(cache), max_entries)
-        g = cls.backward(1.0, cache)
+        y_hat, y = cache
+        with np.errstate(divide="ignore"):  # ŷ_y = 0 (underflow): the slope is −inf
+            g = -one_hot(y, y_hat.shape[1], y_hat.dtype) / (len(y) * y_hat)  # (B, C)
+        g[g == 0] = 0.0  # −0 -> 0 where y is 0
         return g[0] if len(g) == 1 else g
 
 
@@ -345,6 +363,8 @@ class SoftmaxCrossEntropy:
 
     @classmethod
     def jacobian(cls, cache, role: str = "input", *, max_entries: int = MAX_JACOBIAN_ENTRIES) -> np.ndarray:
+        """∂L/∂z = (ŷ − y) / B, written out from the one-hot y (not through ``backward``)."""
         guard_size(cls.jacobian_info(cache), max_entries)
-        g = cls.backward(1.0, cache)
+        y_hat, y = cache
+        g = (y_hat - one_hot(y, y_hat.shape[1], y_hat.dtype)) / len(y)  # (B, C)
         return g[0] if len(g) == 1 else g

@@ -2,6 +2,8 @@
 
 Every value comes from the same ops and the same forward/backward code that
 training runs; this module only names the results and says how each is made.
+Each step carries facts (its :class:`~backproplab.core.trace.StepKind`, layer,
+weight, activation, batch mean, dropped bias row); the texts are rendered from them.
 """
 
 from __future__ import annotations
@@ -11,61 +13,95 @@ from functools import partial
 import numpy as np
 
 from .jacobian import format_shape
-from .ops import Affine, CrossEntropy, Softmax, SoftmaxCrossEntropy
-from .trace import Factor, Step, Trace
+from .ops import Affine, AffineCache, CrossEntropy, Softmax, SoftmaxCrossEntropy
+from .trace import Factor, Step, StepKind, Trace
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    """A read-only copy that nothing outside the trace can reach."""
+    a = np.array(a, copy=True)
+    a.setflags(write=False)
+    return a
+
+
+def _inp(k: int) -> str:
+    """The name of layer k's input."""
+    return "x" if k == 1 else f"H{k - 1}"
+
+
+def _tex(name: str) -> str:
+    """ "H2" -> "H_{2}"."""
+    return name if name == "x" else f"{name[0]}_{{{name[1:]}}}"
+
+
+def _vec(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """One sample's row (1, n) is read as the vector (n,) in a chain rule, as its Jacobians are."""
+    return shape[1:] if len(shape) == 2 and shape[0] == 1 else shape
 
 
 def record_pass(net, x, y) -> Trace:
     """Run and record one forward and backward pass of ``net`` on x (B, n_features)."""
-    X = net._inputs(x)  # (B, n_features)
-    labels = net._labels(y, len(X))  # (B,)
+    X = _frozen(net._inputs(x))  # (B, n_features)
+    labels = _frozen(net._labels(y, len(X)))  # (B,)
     B, n, act = len(X), net.n_layers, net._activation
-    records = net._forward(X)
+    weights = tuple(_frozen(W) for W in net.weights)  # the trace's own copies
+    live = net._forward(X)
+    # The records, re-pointed at the trace's own read-only copies (the caches the
+    # lazy Jacobians read must not follow the live network or the learner's x).
+    records = []
+    for k, rec in enumerate(live):
+        H_in = X if k == 0 else records[k - 1].H
+        records.append(rec._replace(affine=AffineCache(H_in, weights[k]), z=_frozen(rec.z),
+                                    H=None if rec.H is None else _frozen(rec.H)))
     y_hat, sm_cache = Softmax.forward(records[-1].z)  # (B, C)
-    L, ce_cache = CrossEntropy.forward(y_hat, labels)
-    _, fused_cache = SoftmaxCrossEntropy.forward(records[-1].z, labels)
-    back = net._backward(SoftmaxCrossEntropy.backward(1.0, fused_cache), records)
-
-    def inp(k: int) -> str:  # the name of layer k's input
-        return "x" if k == 1 else f"H{k - 1}"
-
-    def tex(name: str) -> str:  # "H2" -> "H_{2}"
-        return name if name == "x" else f"{name[0]}_{{{name[1:]}}}"
+    y_hat = _frozen(y_hat)
+    _, ce_cache = CrossEntropy.forward(y_hat, labels)
+    # L as training computes it: the log-softmax straight from z, exact even when ŷ_y underflows
+    L, fused_cache = SoftmaxCrossEntropy.forward(records[-1].z, labels)
+    back = net._backward(SoftmaxCrossEntropy.backward(1.0, fused_cache), live)
+    sm_cache, ce_cache, fused_cache = y_hat, (y_hat, labels), (_frozen(fused_cache[0]), labels)
+    Y = np.zeros_like(y_hat)  # (B, C)  y, the one-hot labels
+    Y[np.arange(B), labels] = 1
 
     jac = {}
 
     def add_jacobian(of, wrt, op, cache, role):
         jac[(of, wrt)] = (partial(op.jacobian_info, cache, role, of=of, wrt=wrt),
-                          lambda max_entries: op.jacobian(cache, role, max_entries=max_entries))
+                          partial(_materialise, op, cache, role))
         return jac[(of, wrt)][0]()
 
     steps: list[Step] = []
 
     def add(name, phase, value, latex, layer, kind, **kw):
         steps.append(Step(index=len(steps) + 1, name=name, phase=phase, value=np.array(value),
-                          latex=latex, layer=layer, kind=kind, **kw))
+                          latex=latex, layer=layer, kind=kind, batch_size=B, **kw))
 
     # ------------------------------------------------------------ forward
-    add("x", "forward", X, "x", 0, "input", note="the input image, one row per sample")
-    for k, (rec, W) in enumerate(zip(records, net.weights), start=1):
-        a = inp(k)
-        add(f"z{k}", "forward", rec.z, rf"z_{{{k}}} = [1\;{tex(a)}]\,W_{{{k}}}", k, "pre-activation",
+    add("x", "forward", X, "x", 0, StepKind.INPUT, note="the input image, one row per sample")
+    for k, (rec, W) in enumerate(zip(records, weights), start=1):
+        a = _inp(k)
+        add(f"z{k}", "forward", rec.z, rf"z_{{{k}}} = [1\;{_tex(a)}]\,W_{{{k}}}", k, StepKind.PRE_ACTIVATION,
             operands=(Factor(f"[1 {a}]", (B, W.shape[0])), Factor(f"W{k}", W.shape)), operator="·",
+            weight=f"W{k}", source=a,
             note=f"row 0 of W{k} is the bias row: it meets the constant 1 in [1 {a}]")
         add_jacobian(f"z{k}", f"W{k}", Affine, rec.affine, "weight")
         add_jacobian(f"z{k}", a, Affine, rec.affine, "input")
         if k < n:
-            add(f"H{k}", "forward", rec.H, rf"H_{{{k}}} = {act.latex}(z_{{{k}}})", k, "activation",
-                operands=(Factor(f"z{k}", rec.z.shape),), operator=act.name)
+            add(f"H{k}", "forward", rec.H, rf"H_{{{k}}} = {act.latex}(z_{{{k}}})", k, StepKind.ACTIVATION,
+                operands=(Factor(f"z{k}", rec.z.shape),), operator=act.name, activation=act.name)
             add_jacobian(f"H{k}", f"z{k}", act, (rec.H, rec.z), "input")
     zn = f"z{n}"
-    add("y_hat", "forward", y_hat, rf"\hat y = \operatorname{{softmax}}(z_{{{n}}})", n, "output",
+    add("y_hat", "forward", y_hat, rf"\hat y = \operatorname{{softmax}}(z_{{{n}}})", n, StepKind.OUTPUT,
         operands=(Factor(zn, y_hat.shape),), operator="softmax", note="each row sums to 1")
     add_jacobian("y_hat", zn, Softmax, sm_cache, "input")
-    mean = r"-\log \hat y_{y}" if B == 1 else r"-\frac{1}{B}\sum_{b} \log \hat y_{b,\,y_b}"
-    add("L", "forward", np.float64(L), f"L = {mean}", n, "loss",
-        operands=(Factor("ŷ", y_hat.shape), Factor("y", (B,), note="integer labels")),
-        operator="cross-entropy", note="the mean over the batch" if B > 1 else "")
+    mean = r"-\sum_{j} y_{j} \log \hat y_{j}" if B == 1 else \
+        r"-\frac{1}{B}\sum_{b,\,j} y_{b,j} \log \hat y_{b,j}"
+    add("L", "forward", np.float64(L), f"L = {mean}", n, StepKind.LOSS,
+        operands=(Factor("ŷ", y_hat.shape), Factor("labels", (B,))),
+        operator="cross-entropy", batch_mean=B > 1,
+        note=f"labels ({format_shape((B,))}) are the integer classes; y "
+             f"({format_shape(y_hat.shape)}, one-hot) has a 1 at each label"
+             + ("" if B == 1 else f"; L is the mean over the batch of B = {B}"))
     ce_info = add_jacobian("L", "y_hat", CrossEntropy, ce_cache, "input")
     add_jacobian("L", zn, SoftmaxCrossEntropy, fused_cache, "input")
 
@@ -74,26 +110,27 @@ def record_pass(net, x, y) -> Trace:
     scale = "" if B == 1 else r"\frac{1}{B}"
     add(f"dL/d{zn}", "backward", back.dz[-1],
         rf"\delta_{{{n}}} = \frac{{\partial L}}{{\partial z_{{{n}}}}} = {scale}(\hat y - y)", n,
-        "output gradient",
-        factors=(Factor("∂L/∂ŷ", (B, y_hat.shape[1]), "gradient", note=ce_info.efficient),
+        StepKind.OUTPUT_GRADIENT, batch_mean=B > 1,
+        factors=(Factor("∂L/∂ŷ", _vec(y_hat.shape), "gradient", note=ce_info.efficient),
                  Factor(f"∂ŷ/∂{zn}", sm_info.shape, sm_info.structure, note=sm_info.note)),
-        operands=(Factor("ŷ", y_hat.shape), Factor("y", y_hat.shape, note="one-hot")), operator="−",
+        operands=(Factor("ŷ", y_hat.shape), Factor("y", Y.shape, note="one-hot")), operator="−",
         jacobian=("y_hat", zn),
         note="ŷ − y is the fused softmax + cross-entropy shortcut: −y ⊘ ŷ times the softmax "
              "Jacobian diag(ŷ) − ŷᵀŷ collapses to ŷ − y because the one-hot y sums to 1"
-             + ("" if B == 1 else f"; divided by B = {B} because L is the batch mean"))
+             + ("" if B == 1 else f"; divided by B = {B} because L is the batch mean, so "
+                                  f"δ{n} carries the 1/B"))
     for k in range(n, 0, -1):
-        a, W, rec = inp(k), net.weights[k - 1], records[k - 1]
+        a, W, rec = _inp(k), weights[k - 1], records[k - 1]
         dz = back.dz[k - 1]
         delta = Factor(f"δ{k}", dz.shape, note=f"= ∂L/∂z{k}")
         w_info = jac[(f"z{k}", f"W{k}")][0]()
         add(f"dL/dW{k}", "backward", back.dW[k - 1],
-            rf"\frac{{\partial L}}{{\partial W_{{{k}}}}} = [1\;{tex(a)}]^\top \delta_{{{k}}}", k,
-            "parameter gradient",
-            factors=(Factor(f"∂L/∂z{k}", dz.shape, "gradient"),
+            rf"\frac{{\partial L}}{{\partial W_{{{k}}}}} = [1\;{_tex(a)}]^\top \delta_{{{k}}}", k,
+            StepKind.PARAMETER_GRADIENT, weight=f"W{k}", source=a,
+            factors=(Factor(f"∂L/∂z{k}", _vec(dz.shape), "gradient"),
                      Factor(f"∂z{k}/∂W{k}", w_info.shape, w_info.structure,
-                            note=f"{format_shape(w_info.shape)}, a {len(w_info.shape)}-D tensor that is zero except "
-                                 f"where output column = weight column; contracted with δ{k} it "
+                            note=f"{format_shape(w_info.shape)}, a {len(w_info.shape)}-D tensor that is zero "
+                                 f"except where output column = weight column; contracted with δ{k} it "
                                  f"collapses to the outer product [1 {a}]ᵀ · δ{k}")),
             operands=(Factor(f"[1 {a}]ᵀ", (W.shape[0], B)), delta), operator="·",
             jacobian=(f"z{k}", f"W{k}"), target=f"W{k}",
@@ -102,28 +139,31 @@ def record_pass(net, x, y) -> Trace:
         if k == 1:
             break
         h_info = jac[(f"z{k}", a)][0]()
+        n_in, n_out = W.shape[0] - 1, W.shape[1]
         add(f"dL/d{a}", "backward", back.dH[k - 2],
-            rf"\frac{{\partial L}}{{\partial {tex(a)}}} = \delta_{{{k}}}\,W_{{{k}}}[1{{:}}]^\top", k,
-            "input gradient",
-            factors=(Factor(f"∂L/∂z{k}", dz.shape, "gradient"),
+            rf"\frac{{\partial L}}{{\partial {_tex(a)}}} = \delta_{{{k}}}\,W_{{{k}}}[1{{:}}]^\top", k,
+            StepKind.INPUT_GRADIENT, weight=f"W{k}", drops_bias_row=True,
+            factors=(Factor(f"∂L/∂z{k}", _vec(dz.shape), "gradient"),
                      Factor(f"∂z{k}/∂{a}", h_info.shape, h_info.structure, note=f"= W{k}[1:]ᵀ")),
-            operands=(delta, Factor(f"W{k}[1:]ᵀ", (W.shape[1], W.shape[0] - 1))), operator="·",
+            operands=(delta, Factor(f"W{k}[1:]ᵀ", (n_out, n_in))), operator="·",
             jacobian=(f"z{k}", a),
             note=f"W{k} is {format_shape(W.shape)}, but its bias row (row 0) multiplies the "
                  f"constant 1, not {a}: it has no path back to {a} and is dropped, leaving "
-                 f"W{k}[1:] ({format_shape((W.shape[0] - 1, W.shape[1]))}). Keeping it would give "
+                 f"W{k}[1:] ({format_shape((n_in, n_out))}). Keeping it would give "
                  f"δ{k} · W{k}ᵀ = {format_shape((B, W.shape[0]))}, one column more than {a} "
-                 f"({format_shape((B, W.shape[0] - 1))}) has, and would credit {a} with the "
+                 f"({format_shape((B, n_in))}) has, and would credit {a} with the "
                  f"bias's gradient")
         prev = records[k - 2]
         j = k - 1
         d_info = jac[(f"H{j}", f"z{j}")][0]()
         deriv = act.derivative_text.replace("H", f"H{j}").replace("z", f"z{j}")
         deriv_tex = act.derivative_latex.replace("H", f"H_{{{j}}}").replace("z", f"z_{{{j}}}")
+        if " - " in deriv_tex and not deriv_tex.endswith(")"):
+            deriv_tex = f"({deriv_tex})"  # ⊙ binds tighter than −: \odot (1 - H_{1}^2)
         add(f"dL/dz{j}", "backward", back.dz[j - 1],
             rf"\delta_{{{j}}} = \frac{{\partial L}}{{\partial H_{{{j}}}}} \odot {deriv_tex}", j,
-            "gradient",
-            factors=(Factor(f"∂L/∂H{j}", prev.H.shape, "gradient"),
+            StepKind.GRADIENT, activation=act.name,
+            factors=(Factor(f"∂L/∂H{j}", _vec(prev.H.shape), "gradient"),
                      Factor(f"∂H{j}/∂z{j}", d_info.shape, d_info.structure,
                             note=f"diag({deriv}): only its diagonal is non-zero")),
             operands=(Factor(f"∂L/∂H{j}", prev.H.shape), Factor(deriv, prev.H.shape)), operator="⊙",
@@ -132,4 +172,21 @@ def record_pass(net, x, y) -> Trace:
 
     label = f", label {int(labels[0])}" if B == 1 else f", labels {labels[:8].tolist()}" + (
         "…" if B > 8 else "")
-    return Trace(steps=steps, description=f"{net!r}, batch of {B}{label}", jacobians=jac)
+    float64_pass = None
+    if np.dtype(net.dtype) != np.float64:
+        float64_pass = partial(_float64_pass, net.sizes, act.name, weights, X, labels)
+    return Trace(steps=steps, description=f"{net!r}, batch of {B}{label}", jacobians=jac,
+                 weights=weights, labels=labels, activation=act.name, float64_pass=float64_pass)
+
+
+def _materialise(op, cache, role, max_entries):
+    return op.jacobian(cache, role, max_entries=max_entries)
+
+
+def _float64_pass(sizes, activation, weights, X, labels) -> Trace:
+    """The same pass in float64, from the trace's own copies (for rounding errors)."""
+    from .network import MLP
+
+    net = MLP(sizes, activation=activation, dtype=np.float64)
+    net.weights = [W.astype(np.float64) for W in weights]
+    return record_pass(net, X.astype(np.float64), labels)

@@ -8,12 +8,41 @@ x, z1, H1, z2, H2, z3, y_hat, L, then dL/dz3, dL/dW3, dL/dH2, ... dL/dW1.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Callable, Iterator
 
 import numpy as np
 
 from ..errors import ConfigError
 from .jacobian import MAX_JACOBIAN_ENTRIES, JacobianInfo, format_shape
+
+
+class StepKind(str, Enum):
+    """What a step is. The values are plain strings, so ``step.kind == "input gradient"`` works."""
+
+    INPUT = "input"  # x
+    PRE_ACTIVATION = "pre-activation"  # z_k = [1 H_{k-1}] · W_k
+    ACTIVATION = "activation"  # H_k = f(z_k)
+    OUTPUT = "output"  # ŷ = softmax(z_n)
+    LOSS = "loss"  # L
+    OUTPUT_GRADIENT = "output gradient"  # δ_n = dL/dz_n, the fused softmax + cross-entropy
+    PARAMETER_GRADIENT = "parameter gradient"  # dL/dW_k
+    INPUT_GRADIENT = "input gradient"  # dL/dH_{k-1}, back through W_k[1:]
+    GRADIENT = "gradient"  # δ_k = dL/dz_k, back through the activation of layer k
+
+    def __str__(self) -> str:
+        return self.value
+
+    __format__ = str.__format__
+
+
+def _grouped(name: str) -> str:
+    """Parenthesise a name with a top-level + or −, so "A ⊙ (1 − H1²)" reads right."""
+    depth, top = 0, False
+    for ch in name:
+        depth += ch in "([" and 1 or ch in ")]" and -1 or 0
+        top = top or (depth == 0 and ch in "+−")
+    return f"({name})" if top and " " in name else name
 
 
 @dataclass(frozen=True)
@@ -28,7 +57,7 @@ class Factor:
 
     def __str__(self) -> str:
         extra = f", {self.structure}" if self.structure else ""
-        return f"{self.name} ({format_shape(self.shape)}{extra})"
+        return f"{_grouped(self.name)} ({format_shape(self.shape)}{extra})"
 
 
 @dataclass(frozen=True)
@@ -39,6 +68,14 @@ class Step:
     ``operands`` and ``operator`` the efficient product that computes it
     (``"·"`` matrix product, ``"⊙"`` elementwise product, ``"−"`` difference,
     or a function name applied elementwise).
+
+    The facts every text is rendered from: ``kind`` (a :class:`StepKind`),
+    ``layer``; ``weight``, the W_k the step goes through (z_k, dL/dW_k, and
+    dL/dH_{k-1}, which uses W_k[1:]); ``source``, layer k's input ("x", "H1") for
+    z_k and dL/dW_k; ``activation``, the activation of H_k and of δ_k = dL/dz_k;
+    ``batch_size``; ``batch_mean``, True when the value carries the 1/B of the
+    batch-mean loss directly (L and δ_n for B > 1); ``drops_bias_row``, True when
+    the step uses ``weight[1:]`` because the bias row has no path back.
     """
 
     index: int
@@ -47,13 +84,24 @@ class Step:
     value: np.ndarray = field(repr=False)
     latex: str
     layer: int
-    kind: str
+    kind: StepKind
     operands: tuple[Factor, ...] = ()
     operator: str = ""
     factors: tuple[Factor, ...] = ()
     jacobian: tuple[str, str] | None = None
     note: str = ""
     target: str = ""  # for a parameter gradient, the parameter whose shape it has
+    weight: str = ""
+    source: str = ""
+    activation: str = ""
+    batch_size: int = 1
+    batch_mean: bool = False
+    drops_bias_row: bool = False
+
+    @property
+    def sums_over_batch(self) -> bool:
+        """True for a parameter gradient of a batch: its product sums over the batch."""
+        return self.kind == StepKind.PARAMETER_GRADIENT and self.batch_size > 1
 
     @property
     def wrt(self) -> str:
@@ -72,6 +120,8 @@ class Step:
             body = f" {self.operator} ".join(str(f) for f in self.operands)
         else:
             body = f"{self.operator}({', '.join(str(f) for f in self.operands)})"
+        if self.batch_mean and self.kind == StepKind.OUTPUT_GRADIENT:
+            body = f"({body}) / {self.batch_size}"  # the 1/B of the batch-mean loss
         tail = f" = shape of {self.target}" if self.target else ""
         return f"{body} = {format_shape(self.shape)}{tail}"
 
@@ -87,8 +137,26 @@ class Step:
         return ""
 
     def chain_text(self) -> str:
-        """The chain rule as Jacobian factors, e.g. ∂L/∂z2 (1×10) · ∂z2/∂W2 (10×101×10)."""
-        return " · ".join(str(f) for f in self.factors)
+        """The chain rule as Jacobian factors and the shape their contraction gives.
+
+        The gradient from above is contracted over all of its axes, e.g. for one
+        sample ∂L/∂z2 (10) · ∂z2/∂W2 (10×101×10) = 101×10, summed over the 10
+        entries of z2 (one sample's rows are read as vectors, as the Jacobians are).
+        """
+        text = " · ".join(str(f) for f in self.factors)
+        if len(self.factors) != 2 or self.factors[0].structure != "gradient":
+            return text
+        g, J = self.factors
+        result = J.shape[len(g.shape):]
+        of = g.name.split("∂")[-1]
+        if len(g.shape) == 1:
+            summed = f"summed over the {g.shape[0]} entries of {of}"
+        else:
+            summed = f"summed over the {format_shape(g.shape)} entries of {of} (the batch and the units)"
+        text += f" = {format_shape(result)}, {summed}"
+        if result != self.shape:
+            text += f"; as a row, {format_shape(self.shape)}"
+        return text
 
     def ledger(self) -> list[str]:
         """The lines a learner reads to see why the shape comes out as it does."""
@@ -118,16 +186,58 @@ class Step:
 
 
 class Trace:
-    """An ordered, read-only record of one forward and backward pass."""
+    """An ordered, read-only record of one forward and backward pass.
+
+    The trace owns read-only copies of every array it can show, including the
+    weights and layer inputs its lazy Jacobians read: training or changing the
+    network (or the input array) after recording changes nothing here.
+    """
 
     def __init__(self, *, steps: list[Step], description: str,
-                 jacobians: dict[tuple[str, str], tuple[Callable, Callable]]) -> None:
+                 jacobians: dict[tuple[str, str], tuple[Callable, Callable]],
+                 weights: tuple[np.ndarray, ...] = (), labels: np.ndarray | None = None,
+                 activation: str = "", float64_pass: Callable[[], "Trace"] | None = None) -> None:
         for step in steps:
             step.value.setflags(write=False)
+        for W in weights:
+            W.setflags(write=False)
         self._steps = tuple(steps)
         self._by_name = {s.name: s for s in steps}
         self._jacobians = jacobians
+        self._weights = tuple(weights)
+        self._labels = labels
+        self._activation = activation
+        self._float64_pass = float64_pass
+        self._twin: Trace | None = None
         self.description = description
+
+    @property
+    def weights(self) -> tuple[np.ndarray, ...]:
+        """Read-only copies of W1, W2, ... as they were when the pass was recorded."""
+        return self._weights
+
+    @property
+    def labels(self) -> np.ndarray | None:
+        """The integer labels (B,); y is their one-hot matrix (B, C)."""
+        return self._labels
+
+    @property
+    def activation(self) -> str:
+        """The hidden layers' activation name."""
+        return self._activation
+
+    def rounding_error(self, name: str) -> np.ndarray:
+        """|value − the same pass in float64| per entry of step ``name`` (zeros for a float64 pass).
+
+        What the recorded value owes to its float type: a float32 trace of a
+        confident network carries float32's error through every step.
+        """
+        value = self[name].value
+        if self._float64_pass is None:  # recorded in float64
+            return np.zeros(value.shape)
+        if self._twin is None:
+            self._twin = self._float64_pass()
+        return np.abs(value.astype(np.float64) - self._twin[name].value)
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -208,6 +318,6 @@ class Trace:
 
 def _how(step: Step) -> str:
     text = step.product_text()
-    if step.note and step.kind == "input gradient":
+    if step.drops_bias_row:
         text += "  [bias row dropped]"
     return text or "given"
