@@ -45,8 +45,8 @@ def step_through_clicks(X, y, *, clicks: int = 50) -> Clicks:
         dt = time.perf_counter() - t0
         (again if panel.step in seen else first).append(dt)
         seen.add(panel.step)
-    if panel._error.value:  # a callback error is shown in the panel, not raised
-        raise RuntimeError(f"the step-through panel showed an error: {panel._error.value[:300]}")
+    if panel.errors.widget.value:  # a callback error is shown in the panel, not raised
+        raise RuntimeError(f"the step-through panel showed an error: {panel.errors.widget.value[:300]}")
     all_ = first + again
     return Clicks(statistics.median(all_), statistics.median(first) if first else float("nan"),
                   statistics.median(again) if again else float("nan"), max(all_), len(all_), n)
