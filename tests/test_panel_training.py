@@ -643,3 +643,79 @@ def test_the_helper_process_ignores_interrupts_and_ends_with_the_kernel():
         assert select.select([fd], [], [], 10)[0], f"the helper {pid} outlived its kernel"
     finally:
         os.close(fd)
+
+
+def _step_in_all(status: str) -> int | None:
+    match = re.search(r"\(([\d,]+) in all\)", status)
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+def _frame_step(frame_text: str) -> int | None:
+    match = re.search(r"step ([\d,]+)", frame_text)
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+def test_the_figures_and_the_status_show_the_same_moment(make_panel):
+    """Sampled at every change of either, "figures: step N" and the status's "(M in all)" are never
+    more than 0.25 s of training apart (M − N steps at the run's samples per second)."""
+    panel = make_panel(epochs=1000, redraw_hz=10)
+    gaps = []
+
+    def sample(change=None):
+        status, frame = text(panel, "bpl-train-status"), text(panel, "bpl-frame-step")
+        latest, shown = _step_in_all(status), _frame_step(frame)
+        rate = re.search(r"([\d,]+) samples/s", status)
+        if panel.state == "running" and latest and shown is not None and rate:
+            sps = int(rate.group(1).replace(",", ""))
+            gaps.append((latest - shown) * SETTINGS["batch_size"] / max(sps, 1))
+
+    w(panel, "bpl-train-status").observe(sample, names="value")
+    w(panel, "bpl-frame-step").observe(sample, names="value")
+    click(panel, "bpl-train-start")
+    assert wait_for_frames(panel, 8)
+    panel.stop()
+    assert len(gaps) >= 8, gaps
+    assert max(abs(g) for g in gaps) <= 0.25, sorted(gaps)[-5:]
+    k = panel.latest.step
+    assert _step_in_all(text(panel, "bpl-train-status")) == k == _frame_step(text(panel, "bpl-frame-step"))
+
+
+def test_the_speed_control_slows_training_while_it_runs(make_panel):
+    panel = make_panel(epochs=1000)
+    speed = w(panel, "bpl-train-speed")
+    assert speed.value == 0 and panel.speed is None  # full speed
+    click(panel, "bpl-train-start")
+    assert panel.wait_for_steps(20, TIMEOUT)
+    speed.value = 10  # 10 steps per second, while running
+    assert panel.speed == 10.0 and panel.session.speed == 10.0
+    start, t0 = panel.latest.step, time.monotonic()
+    assert panel.wait_for_steps(start + 6, TIMEOUT)
+    slow = time.monotonic() - t0
+    assert slow >= 0.45, slow  # at most one step is taken before the new speed applies: ≥ 5 × 0.1 s
+    speed.value = 0
+    assert panel.speed is None
+    assert panel.wait_for_steps(panel.latest.step + 200, TIMEOUT)  # full speed again (200 steps in < 60 s)
+    panel.stop()
+    k = panel.latest.step
+    assert_weights_equal(panel.net.weights, headless_weights(panel._data, k, epochs=1000))
+    panel.speed = 3  # from code: the control shows it
+    assert speed.value == 3
+
+
+def test_a_dying_render_helper_never_stops_the_dashboard(make_panel, data):
+    panel = make_panel(epochs=1000, render_process=True)
+    assert panel.wait_for_renderer(TIMEOUT)
+    click(panel, "bpl-train-start")
+    assert wait_for_frames(panel, 2) and panel.redraw_stats["render_process"]
+    os.kill(panel.live.renderer.helper.pid, signal.SIGKILL)
+    frames = panel.redraw_stats["frames"]
+    assert wait_for_frames(panel, frames + 3)  # frames keep coming, drawn in the kernel
+    assert panel.state == "running" and not panel.redraw_stats["render_process"]
+    note = w(panel, "bpl-render-note")
+    assert visible(note) and "ended (exit code -9)" in text(panel, "bpl-render-note")
+    assert "Training was not affected" in text(panel, "bpl-render-note")
+    panel.stop()
+    assert panel.state == "stopped" and not visible(w(panel, "bpl-train-error"))
+    k = panel.latest.step
+    assert_weights_equal(panel.net.weights, headless_weights(data, k, epochs=1000))  # nothing lost
+    assert mosaic_shows(png(panel, "bpl-filters"), panel.net.weights[0])

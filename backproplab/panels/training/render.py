@@ -310,18 +310,22 @@ class FigureRenderer:
     def in_helper(self) -> bool:
         return self.helper is not None and self.helper.alive and self.helper.ready()
 
-    def render(self, job: dict) -> dict[str, bytes]:
+    def render(self, job: dict) -> dict:
         with self._lock:
-            if self.in_helper and self.helper.idle():
+            helper = self.helper
+            if helper is not None and helper.ready():  # (False while it starts, or once it died)
                 try:
-                    self.helper.submit(job)
-                    return self.helper.receive(self.timeout)[0]
+                    helper.submit(job)
+                    return helper.receive(self.timeout)[0]
                 except (EOFError, OSError, ValueError, TimeoutError, RuntimeError) as exc:
                     self._lose_helper(exc)
+            elif helper is not None and not helper.alive:
+                self._lose_helper(None)
             return self.figures.render(job)
 
-    def _lose_helper(self, exc: BaseException) -> None:
+    def _lose_helper(self, exc: BaseException | None) -> None:
         helper, self.helper = self.helper, None
+        helper._process.join(1.0)  # reap it: its exit code says how it ended
         code = helper._process.exitcode
         why = (f"ended (exit code {code})" if code is not None else
                f"stopped answering ({type(exc).__name__}: {exc})")
