@@ -13,6 +13,12 @@ from typing import Iterator
 
 import ipywidgets as widgets
 
+from ..errors import BackproplabError
+
+
+class PanelTypeError(BackproplabError, TypeError):
+    """A panel was given the wrong kind of object (data without images, a widget with no text)."""
+
 
 def with_class(widget: widgets.DOMWidget, *classes: str) -> widgets.DOMWidget:
     """Add stable CSS classes (for browser tests and styling); return the widget."""
@@ -83,5 +89,5 @@ def widget_text(widget: widgets.Widget) -> str:
         return widget.value
     if isinstance(widget, (widgets.Button, widgets.ToggleButton)):
         return widget.description
-    raise TypeError(f"shown() reads HTML, Label, Text and Button widgets; this one is a "
+    raise PanelTypeError(f"shown() reads HTML, Label, Text and Button widgets; this one is a "
                     f"{type(widget).__name__}: read its value, e.g. panel.control(...).value.")

@@ -14,12 +14,27 @@ import functools
 from typing import Callable, TypeVar
 
 import ipywidgets as widgets
+import traitlets
 
-from ._common import error_html, find_by_class, show, walk, widget_text, with_class
+from ..errors import ConfigError
+from ._common import PanelTypeError, error_html, find_by_class, show, walk, widget_text, with_class
 
-__all__ = ["ErrorArea", "Panel", "routes_errors"]
+__all__ = ["ErrorArea", "Panel", "PanelTypeError", "SettingError", "assign", "routes_errors"]
 
 F = TypeVar("F", bound=Callable)
+
+
+class SettingError(ConfigError, traitlets.TraitError):
+    """A panel setting refused a value: a package error (ConfigError) and still a TraitError."""
+
+
+def assign(obj: traitlets.HasTraits, name: str, value) -> None:
+    """``setattr(obj, name, value)``; a refused value raises SettingError naming the setting."""
+    try:
+        setattr(obj, name, value)
+    except traitlets.TraitError as exc:
+        text = str(exc)
+        raise SettingError(text if text.startswith(name) else f"{name}: {text}") from None
 
 
 class ErrorArea:

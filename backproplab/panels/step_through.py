@@ -14,7 +14,7 @@ import numpy as np
 
 from ..core import MLP
 from ..errors import ConfigError
-from .base import ErrorArea, Panel
+from .base import ErrorArea, Panel, assign
 from .steps.details import DetailsView
 from .steps.nav import NavView
 from .steps.quizbox import QuizView
@@ -25,9 +25,9 @@ __all__ = ["StepThroughPanel", "step_through"]
 
 
 def _state_trait(name: str) -> property:
-    """``panel.<name>`` reads and assigns ``panel.state.<name>``."""
+    """``panel.<name>`` reads and assigns ``panel.state.<name>`` (a bad value: ConfigError)."""
     return property(lambda self: getattr(self.state, name),
-                    lambda self, value: setattr(self.state, name, value),
+                    lambda self, value: assign(self.state, name, value),
                     doc=f"``state.{name}`` (assignable).")
 
 

@@ -45,7 +45,8 @@ class StepState(traitlets.HasTraits):
         self.net, self.x, self.y = net, x, y
         self.traces = {False: one, True: full}
         super().__init__()
-        self.batch, self.quiz, self.step = bool(batch), bool(quiz), step
+        self.batch, self.quiz = bool(batch), bool(quiz)
+        self.go_to(step)
         self.observe(self._moved, names=["step", "batch"])
 
     # ------------------------------------------------------------ facts
@@ -84,8 +85,17 @@ class StepState(traitlets.HasTraits):
 
     # ------------------------------------------------------------ moving
     def go_to(self, where: int | str) -> None:
-        """Show a step by 0-based index or by name ("dL/dW2")."""
-        self.step = where if isinstance(where, int) else self.trace[where].index - 1
+        """Show a step by 0-based index or by name ("dL/dW2"); ConfigError for anything else."""
+        names = self.trace.names
+        if isinstance(where, str):
+            if where not in names:
+                raise ConfigError(f"there is no step {where!r}; the steps are {', '.join(names)}. "
+                                  "Pass one of these names or a 0-based index.")
+            where = names.index(where)
+        if isinstance(where, bool) or not isinstance(where, (int, np.integer)) or not 0 <= where < len(names):
+            raise ConfigError(f"the step must be 0..{len(names) - 1} (0 is x, {len(names) - 1} is "
+                              f"{names[-1]}) or a step's name such as 'dL/dW2'; got {where!r}.")
+        self.step = int(where)
 
     def first(self) -> None:
         self.step = 0

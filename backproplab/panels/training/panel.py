@@ -23,7 +23,8 @@ from ...core import MLP, Progress, Trainer
 from ...errors import ConfigError, ShapeError
 from ...viz import save_png
 from .._common import with_class
-from ..base import ErrorArea, Panel, routes_errors
+from .._common import PanelTypeError
+from ..base import ErrorArea, Panel, assign
 from . import text
 from .checkpoints import Checkpoint
 from .controls import TrainingControls
@@ -42,8 +43,8 @@ _DRILL_TAB = 1  # the drill-down's tab
 def _dash_trait(name: str) -> property:
     """``panel.<name>`` reads and assigns the dashboard state's ``<name>``."""
     return property(lambda self: getattr(self.dash, name),
-                    lambda self, value: setattr(self.dash, name, value),
-                    doc=f"``dash.{name}`` (assignable).")
+                    lambda self, value: assign(self.dash, name, value),
+                    doc=f"``dash.{name}`` (assignable; a bad value: ConfigError).")
 
 
 class TrainingPanel(Panel):
@@ -91,7 +92,7 @@ class TrainingPanel(Panel):
         self._data, self._probe = data, probe
         errors = ErrorArea("bpl-train-error")
         self.dash = DashboardState(TrainingSession(net, data, probe=probe))
-        self.dash.speed = speed
+        assign(self.dash, "speed", speed)
         self.controls = TrainingControls(self.dash, settings=settings, n_train=int(n_train),
                                          n_train_max=n_all, hidden=net.sizes[1:-1],
                                          activation=net.activation)
@@ -333,7 +334,7 @@ class TrainingPanel(Panel):
 def _check_data(net: MLP, data) -> None:
     names = ("x_train", "y_train", "x_test", "y_test")
     if not all(hasattr(data, n) for n in names):
-        raise TypeError(f"data must have {', '.join(names)} (what load_mnist(...) returns); got "
+        raise PanelTypeError(f"data must have {', '.join(names)} (what load_mnist(...) returns); got "
                         f"{type(data).__name__}.")
     for x_name, y_name in (("x_train", "y_train"), ("x_test", "y_test")):
         x, y = np.asarray(getattr(data, x_name)), np.asarray(getattr(data, y_name))

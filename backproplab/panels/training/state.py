@@ -10,6 +10,7 @@ thread and the redraw thread.
 
 from __future__ import annotations
 
+import math
 import threading
 
 import traitlets
@@ -54,6 +55,14 @@ class DashboardState(traitlets.HasTraits):
     def replayed(self) -> Checkpoint | None:
         """The snapshot on show, or None when following training."""
         return None if self.replay is None else self.session.snapshots[self.replay]
+
+    @traitlets.validate("speed")
+    def _valid_speed(self, proposal):
+        value = proposal["value"]
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise traitlets.TraitError(f"speed must be steps per second > 0, or None for full speed; "
+                                       f"got {value!r}.")
+        return value
 
     @traitlets.validate("replay")
     def _valid_replay(self, proposal):
