@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "load_mnist": "backproplab.data",
-    "step_through": "backproplab.panels",
+    "step_through": "backproplab.panels.step_through",
     "training_dashboard": "backproplab.panels",
 }
 

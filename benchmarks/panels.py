@@ -45,11 +45,61 @@ def step_through_clicks(X, y, *, clicks: int = 50) -> Clicks:
         dt = time.perf_counter() - t0
         (again if panel.step in seen else first).append(dt)
         seen.add(panel.step)
-    if panel._error.value:  # a callback error is shown in the panel, not raised
-        raise RuntimeError(f"the step-through panel showed an error: {panel._error.value[:300]}")
+    if panel.errors.widget.value:  # a callback error is shown in the panel, not raised
+        raise RuntimeError(f"the step-through panel showed an error: {panel.errors.widget.value[:300]}")
     all_ = first + again
     return Clicks(statistics.median(all_), statistics.median(first) if first else float("nan"),
                   statistics.median(again) if again else float("nan"), max(all_), len(all_), n)
+
+
+class Frames(NamedTuple):
+    fast: float  # seconds per frame of the four figures as the dashboard draws them now (median)
+    matplotlib: float  # the same frames drawn as matplotlib figures to PNG, as before (median)
+    frames: int
+
+
+def frame_times(*, frames: int = 20, points: int = 2000) -> Frames:
+    """Median seconds to draw one dashboard frame: the four figures, filters, loss and accuracy
+    curves, confusion matrix, each frame with new weights, one more curve point and new counts.
+
+    ``fast`` is the dashboard's FigureSet (indexed PNG, SVG, HTML); ``matplotlib`` the figures
+    of backproplab.viz (FiltersFigure, CurvesFigure, ConfusionFigure) rendered to PNG, which
+    the dashboard drew before. Both in this process, on the same inputs.
+    """
+    import numpy as np
+
+    from backproplab.panels.training.render import FigureSet
+    from backproplab.viz import ConfusionFigure, CurvesFigure, FiltersFigure
+
+    rng = np.random.default_rng(0)
+    W1 = rng.normal(0, 0.1, (785, 100)).astype(np.float32)
+    x = np.linspace(0, 10, points + frames)
+    loss, acc = 2.3 * np.exp(-x / 3), 1 - 0.9 * np.exp(-x)
+    fast_set = FigureSet()
+    filters, curves, confusion = FiltersFigure(), CurvesFigure(), ConfusionFigure()
+
+    def job(k):
+        n = points + k
+        W1[1 + k % 784] += 0.01  # new weights every frame
+        return {"filters": (W1, f"W1 filters, step {k}"),
+                "curves": {"steps": list(x[:n]), "train_loss": list(loss[:n]), "train_acc": list(acc[:n]),
+                           "test_steps": list(range(1, 10)), "test_acc": [0.9] * 9, "x_max": 10.0},
+                "confusion": (rng.integers(0, 500, (10, 10)), f"test set, step {k}")}
+
+    def slow(j):
+        filters.update(j["filters"][0], title=j["filters"][1])
+        curves.update(**{key: v for key, v in j["curves"].items() if key != "x_max"})
+        confusion.update(*j["confusion"][:1], title=j["confusion"][1])
+        return filters.to_png(), curves.to_png(), confusion.to_png()
+
+    times = {"fast": [], "matplotlib": []}
+    for k in range(frames):
+        for name, draw in (("fast", fast_set.render), ("matplotlib", slow)):
+            j = job(k)
+            t0 = time.perf_counter()
+            draw(j)
+            times[name].append(time.perf_counter() - t0)
+    return Frames(statistics.median(times["fast"][1:]), statistics.median(times["matplotlib"][1:]), frames)
 
 
 class Dashboard(NamedTuple):
@@ -75,7 +125,7 @@ def dashboard_throughput(data, *, epochs: int, batch_size: int = 32, rounds: int
     ``confusion=True, snapshots=True``, as the dashboard's session asks).
     Throughput is samples over the run's wall time: for the dashboard
     ``run_seconds`` (its training thread, epoch-end evaluation included, while
-    the redraw thread and the helper render process draw); for the headless
+    the redraw thread draws a frame at each tick); for the headless
     trainer the loop over ``Trainer.run``. Rounds alternate headless, dashboard.
     Skipped (ratio None, the reason in ``note``) when ``TrainingPanel`` cannot
     be imported or fails.
@@ -101,8 +151,7 @@ def dashboard_throughput(data, *, epochs: int, batch_size: int = 32, rounds: int
 
             panel = TrainingPanel(MLP(seed=0), data, epochs=epochs, batch_size=batch_size, seed=0)
             try:
-                # a learner's panel is open a moment before Start: its drawing process has started
-                helper = panel.wait_for_renderer(timeout=30.0)
+                helper = panel.wait_for_renderer(timeout=0)  # figures drawn in the kernel by default
                 panel.start()
                 if not panel.wait(timeout=600.0):
                     raise TimeoutError("the dashboard's run did not end within 600 s")
@@ -121,6 +170,5 @@ def dashboard_throughput(data, *, epochs: int, batch_size: int = 32, rounds: int
             f"excluded) the ratio is {statistics.median(dash_clock) / statistics.median(head_clock):.0%}. "
             f"Redraws in the last run: {stats.get('ticks', 0)} ticks of {stats.get('tick_ms', 0):.1f} ms "
             f"in the kernel, {stats.get('frames', 0)} figure frames of {stats.get('render_ms', 0):.0f} ms "
-            f"({'in the helper process' if stats.get('render_process') else 'in the kernel'}; helper "
-            f"process {'ready' if helper else 'not ready' if helper is False else 'unknown'} at Start).")
+            f"({'in the helper process' if stats.get('render_process') else 'in the kernel'}).")
     return Dashboard(d / h, d, h, note)

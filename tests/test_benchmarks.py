@@ -22,7 +22,8 @@ MEASURES = ["backproplab epoch, batch 128 (s)", "ideal epoch at the measured GEM
             "PyTorch epoch, batch 128 (s)", "backproplab / PyTorch, batch 128",
             "scikit-learn epoch, batch 128 (s)", "backproplab / scikit-learn, batch 128",
             "peak memory of `backproplab train` (MiB)", "dashboard throughput / headless",
-            "step-through click, median (ms)"]
+            "step-through click, median (ms)", "dashboard frame, four figures (ms)",
+            "same frame drawn with matplotlib (ms)"]
 OPTIONAL = {"PyTorch epoch, batch 128 (s)", "backproplab / PyTorch, batch 128",
             "scikit-learn epoch, batch 128 (s)", "backproplab / scikit-learn, batch 128",
             "dashboard throughput / headless"}

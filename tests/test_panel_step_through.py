@@ -1,10 +1,7 @@
 """The step-through panel, driven as a learner would: Button.click(), no browser."""
 
-import importlib
 import re
 import struct
-from importlib.util import find_spec
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,10 +10,9 @@ import traitlets
 import backproplab as bl
 from backproplab.core import format_shape
 from backproplab.errors import ConfigError, ShapeError
-from backproplab.panels import StepThroughPanel, step_through
-
-# the module (the package attribute of the same name is the step_through() function)
-step_through_module = importlib.import_module("backproplab.panels.step_through")
+import backproplab.panels.steps.html as step_html
+from backproplab.panels import StepThroughPanel
+from backproplab.panels.step_through import step_through
 
 CLASSES = ["bpl-step-prev", "bpl-step-next", "bpl-step-reset", "bpl-step-end", "bpl-step-slider",
            "bpl-step-name", "bpl-step-shape", "bpl-step-formula", "bpl-ledger", "bpl-full-jacobian",
@@ -171,7 +167,7 @@ def test_quiz_grades_and_keeps_score(data):
     p = StepThroughPanel(bl.MLP(), *data, step=12)  # dL/dW2, quiz on
     box, submit = w(p, "bpl-quiz-input"), w(p, "bpl-quiz-submit")
     assert text(p, "bpl-step-shape") == "shape ?"
-    assert not visible(p._details) and visible(w(p, "bpl-quiz-gate"))
+    assert not visible(p.details.box) and visible(w(p, "bpl-quiz-gate"))
     box.value = "100x10"
     submit.click()
     assert (p.score, p.attempts) == (0, 1)
@@ -184,7 +180,7 @@ def test_quiz_grades_and_keeps_score(data):
     box.value = "(101, 10)"
     submit.click()
     assert (p.score, p.attempts) == (1, 2) and text(p, "bpl-quiz-feedback").startswith("Right")
-    assert text(p, "bpl-step-shape") == "shape 101×10" and visible(p._details)
+    assert text(p, "bpl-step-shape") == "shape 101×10" and visible(p.details.box)
     assert box.disabled and submit.disabled
     submit.click()  # an answered step cannot be scored twice
     assert (p.score, p.attempts) == (1, 2)
@@ -205,7 +201,7 @@ def test_quiz_grades_and_keeps_score(data):
     p.batch = True
     assert text(p, "bpl-step-shape") == "shape ?"
     p.quiz = False
-    assert text(p, "bpl-step-shape") == "shape 8×10" and not visible(p._quiz_box)
+    assert text(p, "bpl-step-shape") == "shape 8×10" and not visible(p.quizbox.box)
 
 
 def test_export_latex_and_markdown(panel):
@@ -322,7 +318,7 @@ def test_an_error_inside_a_callback_is_shown_in_the_panel(panel, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("boom in the renderer")
 
-    monkeypatch.setattr(step_through_module.views, "value_view", boom)
+    monkeypatch.setattr(step_html, "value_view", boom)
     w(panel, "bpl-step-next").click()  # no exception escapes the click
     error = w(panel, "bpl-error")
     assert visible(error)
@@ -333,7 +329,8 @@ def test_an_error_inside_a_callback_is_shown_in_the_panel(panel, monkeypatch):
 
 
 def test_gradcheck_on_a_non_parameter_step_shows_an_error(panel):
-    panel._on_gradcheck()
+    panel.details.gradcheck_button.disabled = False  # as if a stale page still showed it enabled
+    w(panel, "bpl-gradcheck").click()
     assert "parameter gradients" in text(panel, "bpl-error")
 
 
@@ -386,7 +383,7 @@ def test_step_through_opens_on_an_mnist_test_image():
     p = step_through(sample=0, batch=4)  # the MNIST bundled with the package
     assert isinstance(p, StepThroughPanel) and repr(p).startswith("StepThroughPanel(MLP(784")
     assert "label 7" in text(p, "bpl-step-title")  # the first MNIST test digit is a 7
-    assert p.trace.batch_size == 1 and p._traces[True].batch_size == 4
+    assert p.trace.batch_size == 1 and p.state.traces[True].batch_size == 4
     assert "28×28" in text(p, "bpl-step-value")
     p.quiz = False
     p.go_to("dL/dW1")

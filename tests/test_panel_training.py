@@ -19,9 +19,10 @@ from backproplab.core import MLP, Trainer, evaluate
 from backproplab.data import load_mnist
 from backproplab.panels._common import walk
 from backproplab.panels.training import TrainingPanel, training_dashboard
-from backproplab.panels.training_render import FigureSet, RenderProcess
-from backproplab.panels.training_views import filters_title
-from backproplab.viz import PNG_SIGNATURE, ConfusionFigure, FiltersFigure
+from backproplab.panels.training.render import FigureSet, RenderProcess
+from backproplab.panels.training.text import filters_title
+from backproplab.viz import PNG_SIGNATURE
+from figures_check import confusion_counts, mosaic_shows
 
 CLASSES = ["bpl-train-start", "bpl-train-pause", "bpl-train-stop", "bpl-train-step", "bpl-train-reset",
            "bpl-train-progress", "bpl-train-status", "bpl-filters", "bpl-confusion", "bpl-curves",
@@ -74,7 +75,14 @@ def png(panel, cls) -> bytes:
 
 
 def images(panel) -> dict:
-    return {cls: png(panel, cls) for cls in ("bpl-filters", "bpl-confusion", "bpl-curves")}
+    """What the three live figures show: the filters' PNG, the confusion table's and the curves' markup."""
+    return {"bpl-filters": png(panel, "bpl-filters"), "bpl-confusion": w(panel, "bpl-confusion").value,
+            "bpl-curves": w(panel, "bpl-curves").value}
+
+
+def assert_figures_look_right(figures: dict) -> None:
+    assert figures["bpl-filters"].startswith(PNG_SIGNATURE)
+    assert "<table" in figures["bpl-confusion"] and figures["bpl-curves"].startswith("<svg")
 
 
 def headless_weights(data, steps, *, epochs):
@@ -97,7 +105,7 @@ def test_every_css_class_is_there_once(make_panel):
     panel = make_panel()
     for cls in CLASSES:
         w(panel, cls)
-    assert all(v.startswith(PNG_SIGNATURE) for v in images(panel).values())
+    assert_figures_look_right(images(panel))
     assert not visible(w(panel, "bpl-train-error"))
     assert panel.state == "ready"
     assert w(panel, "bpl-train-pause").disabled and w(panel, "bpl-train-stop").disabled
@@ -118,8 +126,13 @@ def test_one_batch_updates_every_view(make_panel, data):
     assert not visible(w(panel, "bpl-train-error")), w(panel, "bpl-train-error").value
     assert panel.latest.step == 1 and panel.state == "paused"
     after = images(panel)
+    assert_figures_look_right(after)
     for cls in after:
-        assert after[cls].startswith(PNG_SIGNATURE) and after[cls] != before[cls], cls
+        assert after[cls] != before[cls], cls
+    assert mosaic_shows(after["bpl-filters"], panel.net.weights[0])
+    np.testing.assert_array_equal(confusion_counts(after["bpl-confusion"]),
+                                  evaluate(panel.net, data.x_test, data.y_test).confusion)
+    assert "figures: step 1 " in text(panel, "bpl-frame-step") + " "
     cm = panel.session.evaluation.confusion
     assert cm.sum() == len(data.y_test)
     np.testing.assert_array_equal(cm, evaluate(panel.net, data.x_test, data.y_test).confusion)
@@ -207,7 +220,7 @@ def test_figures_drawn_in_the_helper_process(make_panel):
     panel.stop()
     assert all(before[c] != v for c, v in images(panel).items())
     assert panel.redraw_stats["render_process"]
-    helper = panel._live.renderer
+    helper = panel.live.renderer.helper
     panel.close()
     assert not panel.wait_for_renderer(0) and helper._process.exitcode is not None
 
@@ -241,7 +254,7 @@ def test_the_helper_reads_a_dropped_answer_before_taking_the_next_job():
             assert time.monotonic() < deadline, "the dropped answer never came"
             helper._conn.poll(0.1)
         helper.submit(job)
-        assert sorted(helper.receive(TIMEOUT)[0]) == ["filters"]
+        assert sorted(helper.receive(TIMEOUT)[0]) == ["filters", "filters_caption"]
     finally:
         helper.close()
     assert helper._process.exitcode is not None
@@ -338,21 +351,20 @@ def test_the_status_says_paused_only_once_the_final_figures_are_on_show(make_pan
     click(panel, "bpl-train-pause")
     assert_unchanged(seen, images(panel), "paused")
     k = panel.latest.step
-    expected = FiltersFigure()
-    expected.update(panel.net.weights[0], title=filters_title(panel.latest))
-    assert seen["bpl-filters"] == expected.to_png()  # the paused network's filters
+    assert mosaic_shows(seen["bpl-filters"], panel.net.weights[0])  # the paused network's filters
+    assert f"figures: step {k:,} " in text(panel, "bpl-frame-step") + " "
     evaluation = panel.session.evaluation  # "step k", or "epoch n" if the pause fell on an epoch's end
     assert evaluation.step == k
-    cm = ConfusionFigure()
-    cm.update(evaluation.confusion, title=f"test set, {evaluation.label}")
-    assert seen["bpl-confusion"] == cm.to_png()
+    np.testing.assert_array_equal(confusion_counts(seen["bpl-confusion"]), evaluation.confusion)
+    assert f"test set, {evaluation.label}" in seen["bpl-confusion"]
 
+    paused = panel.net.weights[0].copy()
     seen = _first_shown_with(panel, lambda status: f"({k + 1:,} in all)" in status)
     click(panel, "bpl-train-step")
     assert_unchanged(seen, images(panel), f"step {k + 1}")
-    assert seen["bpl-filters"] != expected.to_png()
-    expected.update(panel.net.weights[0], title=filters_title(panel.latest))
-    assert seen["bpl-filters"] == expected.to_png()
+    assert not mosaic_shows(seen["bpl-filters"], paused)
+    assert mosaic_shows(seen["bpl-filters"], panel.net.weights[0])
+    assert f"figures: step {k + 1:,} " in text(panel, "bpl-frame-step") + " "
 
 
 def test_reset_applies_sizes_and_activation(make_panel):
@@ -478,9 +490,9 @@ def test_snapshot_replay_shows_that_epochs_filters(make_panel, data):
     assert [label for label, _ in slider.options] == ["untrained", "epoch 1", "epoch 2", "live"]
     slider.value = 1
     assert panel.replay == 1
-    expected = FiltersFigure()
-    expected.update(epoch1.weights[0], title="W1 filters at epoch 1 (replay)")
-    assert png(panel, "bpl-filters") == expected.to_png()
+    assert mosaic_shows(png(panel, "bpl-filters"), epoch1.weights[0])
+    assert "W1 filters at epoch 1 (replay)" in text(panel, "bpl-filters-caption")
+    assert "epoch 1 (replay), step 63" in text(panel, "bpl-frame-step")
     assert "replaying epoch 1" in text(panel, "bpl-replay-caption")
     assert panel.drilldown._checkpoint is epoch1  # the drill-down follows the replay
     slider.value = -1  # live
@@ -499,22 +511,32 @@ def test_saturation_per_epoch(make_panel):
     assert [s.layer for s in layers] == [1, 2, 3]
 
 
+def assert_divergence_told(panel, lr):
+    """The status says the run diverged, that the last good weights are back, and what to change."""
+    assert panel.state == "failed"
+    status = text(panel, "bpl-train-status")
+    assert "Training diverged" in status and "last good step were restored" in status, status
+    assert f"it was {lr:g}" in status and "Reset" in status, status
+    assert all(np.isfinite(W).all() for W in panel.net.weights)
+    assert w(panel, "bpl-train-start").disabled and not w(panel, "bpl-train-reset").disabled
+
+
 def test_divergence_is_shown_in_the_panel(make_panel):
     panel = make_panel(lr=1e38, epochs=3)
     click(panel, "bpl-train-start")
     assert panel.wait(TIMEOUT)
-    assert panel.state == "failed"
-    error = w(panel, "bpl-train-error")
-    assert visible(error) and "DivergenceError" in error.value and "diverged" in error.value
-    assert all(np.isfinite(W).all() for W in panel.net.weights)
-    assert w(panel, "bpl-train-start").disabled and not w(panel, "bpl-train-reset").disabled
+    assert_divergence_told(panel, 1e38)
 
     panel2 = make_panel(lr=1e38)
     for _ in range(5):
         if panel2.state == "failed":
             break
         click(panel2, "bpl-train-step")
-    assert panel2.state == "failed" and "DivergenceError" in w(panel2, "bpl-train-error").value
+    assert_divergence_told(panel2, 1e38)
+    w(panel2, "bpl-train-lr").value = 0.1  # the fix the panel names works
+    click(panel2, "bpl-train-reset")
+    panel2.run_steps(3)
+    assert panel2.state == "paused" and "diverged" not in text(panel2, "bpl-train-status")
 
 
 def test_bad_settings_are_shown_not_raised(make_panel):
@@ -578,7 +600,7 @@ def test_training_dashboard_opens_a_panel(mnist_dir):
 
 def test_control_and_shown(make_panel):
     panel = make_panel()
-    assert panel.control("bpl-train-step") is panel._controls.step
+    assert panel.control("bpl-train-step") is panel.controls.step
     assert panel.shown("bpl-train-step") == "Step"
     status = panel.shown("bpl-train-status")
     assert status.startswith("ready · 2,000 training images") and "<" not in status
@@ -589,7 +611,7 @@ def test_control_and_shown(make_panel):
 # The helper process, as a kernel starts it: the script below plays the kernel.
 _KERNEL = r"""
 import os, signal
-from backproplab.panels.training_render import RenderProcess, _WARM_UP
+from backproplab.panels.training.render import RenderProcess, _WARM_UP
 
 signal.signal(signal.SIGINT, lambda *_: None)  # the kernel survives its interrupts
 helper = RenderProcess()
@@ -597,7 +619,7 @@ os.killpg(0, signal.SIGINT)  # an interrupt while the helper starts (its imports
 assert helper.ready(60), "the helper did not start"
 os.killpg(0, signal.SIGINT)  # and while it waits for a job, as when a kernel shuts down
 helper.submit(_WARM_UP)
-assert sorted(helper.receive(60)[0]) == ["confusion", "curves", "filters"]
+assert sorted(helper.receive(60)[0]) == ["confusion", "curves", "filters", "filters_caption"]
 print(helper.pid, flush=True)
 os.kill(os.getpid(), signal.SIGKILL)  # the kernel dies without closing anything
 """
@@ -621,3 +643,79 @@ def test_the_helper_process_ignores_interrupts_and_ends_with_the_kernel():
         assert select.select([fd], [], [], 10)[0], f"the helper {pid} outlived its kernel"
     finally:
         os.close(fd)
+
+
+def _step_in_all(status: str) -> int | None:
+    match = re.search(r"\(([\d,]+) in all\)", status)
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+def _frame_step(frame_text: str) -> int | None:
+    match = re.search(r"step ([\d,]+)", frame_text)
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+def test_the_figures_and_the_status_show_the_same_moment(make_panel):
+    """Sampled at every change of either, "figures: step N" and the status's "(M in all)" are never
+    more than 0.25 s of training apart (M − N steps at the run's samples per second)."""
+    panel = make_panel(epochs=1000, redraw_hz=10)
+    gaps = []
+
+    def sample(change=None):
+        status, frame = text(panel, "bpl-train-status"), text(panel, "bpl-frame-step")
+        latest, shown = _step_in_all(status), _frame_step(frame)
+        rate = re.search(r"([\d,]+) samples/s", status)
+        if panel.state == "running" and latest and shown is not None and rate:
+            sps = int(rate.group(1).replace(",", ""))
+            gaps.append((latest - shown) * SETTINGS["batch_size"] / max(sps, 1))
+
+    w(panel, "bpl-train-status").observe(sample, names="value")
+    w(panel, "bpl-frame-step").observe(sample, names="value")
+    click(panel, "bpl-train-start")
+    assert wait_for_frames(panel, 8)
+    panel.stop()
+    assert len(gaps) >= 8, gaps
+    assert max(abs(g) for g in gaps) <= 0.25, sorted(gaps)[-5:]
+    k = panel.latest.step
+    assert _step_in_all(text(panel, "bpl-train-status")) == k == _frame_step(text(panel, "bpl-frame-step"))
+
+
+def test_the_speed_control_slows_training_while_it_runs(make_panel):
+    panel = make_panel(epochs=1000)
+    speed = w(panel, "bpl-train-speed")
+    assert speed.value == 0 and panel.speed is None  # full speed
+    click(panel, "bpl-train-start")
+    assert panel.wait_for_steps(20, TIMEOUT)
+    speed.value = 10  # 10 steps per second, while running
+    assert panel.speed == 10.0 and panel.session.speed == 10.0
+    start, t0 = panel.latest.step, time.monotonic()
+    assert panel.wait_for_steps(start + 6, TIMEOUT)
+    slow = time.monotonic() - t0
+    assert slow >= 0.45, slow  # at most one step is taken before the new speed applies: ≥ 5 × 0.1 s
+    speed.value = 0
+    assert panel.speed is None
+    assert panel.wait_for_steps(panel.latest.step + 200, TIMEOUT)  # full speed again (200 steps in < 60 s)
+    panel.stop()
+    k = panel.latest.step
+    assert_weights_equal(panel.net.weights, headless_weights(panel._data, k, epochs=1000))
+    panel.speed = 3  # from code: the control shows it
+    assert speed.value == 3
+
+
+def test_a_dying_render_helper_never_stops_the_dashboard(make_panel, data):
+    panel = make_panel(epochs=1000, render_process=True)
+    assert panel.wait_for_renderer(TIMEOUT)
+    click(panel, "bpl-train-start")
+    assert wait_for_frames(panel, 2) and panel.redraw_stats["render_process"]
+    os.kill(panel.live.renderer.helper.pid, signal.SIGKILL)
+    frames = panel.redraw_stats["frames"]
+    assert wait_for_frames(panel, frames + 3)  # frames keep coming, drawn in the kernel
+    assert panel.state == "running" and not panel.redraw_stats["render_process"]
+    note = w(panel, "bpl-render-note")
+    assert visible(note) and "ended (exit code -9)" in text(panel, "bpl-render-note")
+    assert "Training was not affected" in text(panel, "bpl-render-note")
+    panel.stop()
+    assert panel.state == "stopped" and not visible(w(panel, "bpl-train-error"))
+    k = panel.latest.step
+    assert_weights_equal(panel.net.weights, headless_weights(data, k, epochs=1000))  # nothing lost
+    assert mosaic_shows(png(panel, "bpl-filters"), panel.net.weights[0])

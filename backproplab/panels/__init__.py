@@ -1,10 +1,15 @@
 """ipywidgets panels: compose stock widgets around the core; no math here.
 
-``step_through()`` opens :class:`StepThroughPanel` on an MNIST test image;
-``training_dashboard()`` opens :class:`TrainingPanel` on MNIST.
+* :mod:`.base` - what every panel shares: the error area, ``control``, ``shown``, ``__repr__``;
+* :mod:`.step_through` - :class:`StepThroughPanel` and ``step_through()`` (its parts in :mod:`.steps`);
+* :mod:`.training` - :class:`TrainingPanel` and ``training_dashboard()`` (a package: session, views);
+* :mod:`.quiz`, :mod:`.diagram`, :mod:`.kinds` - pure helpers (no widgets).
+
+``backproplab.step_through(...)`` is :func:`backproplab.panels.step_through.step_through`
+(the module keeps its name: ``import backproplab.panels.step_through`` gives the module).
 """
 
-from .step_through import StepThroughPanel, step_through
+from .step_through import StepThroughPanel
 from .training import TrainingPanel, training_dashboard
 
-__all__ = ["StepThroughPanel", "TrainingPanel", "step_through", "training_dashboard"]
+__all__ = ["StepThroughPanel", "TrainingPanel", "training_dashboard"]

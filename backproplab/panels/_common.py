@@ -1,25 +1,23 @@
-"""Small helpers the panels share: visible errors, CSS classes, widget lookup.
+"""Small widget helpers: CSS classes, showing and hiding, lookup by class, the text a widget shows.
 
-:class:`Controls` gives every panel its public way in: ``panel.control(css_class)``
-(the widget, as a browser test would address it) and ``panel.shown(css_class)``
-(the text it shows, without the markup).
-
-JupyterLab hides exceptions raised inside widget callbacks (they go to the log
-console, which learners never open). :func:`routes_errors` wraps a panel method
-so that any exception is shown in the panel's error area instead.
+The panels' shared behaviour (errors, ``control``, ``shown``) lives in
+:mod:`backproplab.panels.base`; these are the plain functions under it.
 """
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 import traceback
-from typing import Callable, Iterator, TypeVar
+from typing import Iterator
 
 import ipywidgets as widgets
 
-F = TypeVar("F", bound=Callable)
+from ..errors import BackproplabError
+
+
+class PanelTypeError(BackproplabError, TypeError):
+    """A panel was given the wrong kind of object (data without images, a widget with no text)."""
 
 
 def with_class(widget: widgets.DOMWidget, *classes: str) -> widgets.DOMWidget:
@@ -40,33 +38,6 @@ def error_html(exc: BaseException, where: str = "") -> str:
         f"<details><summary>traceback</summary><pre style='font-size:11px'>{html.escape(tb)}"
         "</pre></details></div>"
     )
-
-
-def routes_errors(method: F) -> F:
-    """Wrap a panel callback so its exceptions appear in the panel, not in a log.
-
-    The panel must provide ``_show_error(exc, where)`` and ``_clear_error()``.
-    The error area is cleared when an outermost callback starts, so an error
-    stays visible until the learner's next action, and an error from a nested
-    callback (an observer run by a button's handler) is never wiped by the
-    callbacks that follow it in the same action.
-    """
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        depth = getattr(self, "_callback_depth", 0)
-        if depth == 0:
-            self._clear_error()
-        self._callback_depth = depth + 1
-        try:
-            return method(self, *args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - shown to the learner, not swallowed
-            self._show_error(exc, method.__name__.lstrip("_"))
-            return None
-        finally:
-            self._callback_depth = depth
-
-    return wrapper  # type: ignore[return-value]
 
 
 def walk(widget: widgets.Widget) -> Iterator[widgets.Widget]:
@@ -118,24 +89,5 @@ def widget_text(widget: widgets.Widget) -> str:
         return widget.value
     if isinstance(widget, (widgets.Button, widgets.ToggleButton)):
         return widget.description
-    raise TypeError(f"shown() reads HTML, Label, Text and Button widgets; this one is a "
+    raise PanelTypeError(f"shown() reads HTML, Label, Text and Button widgets; this one is a "
                     f"{type(widget).__name__}: read its value, e.g. panel.control(...).value.")
-
-
-class Controls:
-    """The public way into a panel's widgets, by their stable CSS classes (``bpl-...``)."""
-
-    def control(self, css_class: str) -> widgets.DOMWidget:
-        """The one widget of this panel with CSS class ``css_class``, e.g. "bpl-step-next".
-
-        Click a button with ``.click()``, set a toggle's or a box's ``.value``: the
-        panel reacts as to a learner's click. LookupError if there is not exactly one.
-        """
-        return find_by_class(self, css_class)
-
-    def shown(self, css_class: str) -> str:
-        """The text the widget with CSS class ``css_class`` shows: markup stripped, entities decoded.
-
-        HTML gives one line per block (a ``<div>``, a table row); a button gives its caption.
-        """
-        return widget_text(self.control(css_class))

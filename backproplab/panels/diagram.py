@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 
 from ..core.jacobian import format_shape
+from .kinds import INPUT_GRADIENT, LOSS, PARAMETER_GRADIENT, kind_is
 
 _FORWARD, _BACKWARD = "#2e7d32", "#e65100"
 _BOX = ("display:inline-block;border:2px solid {border};border-radius:6px;padding:3px 10px;"
@@ -21,11 +22,11 @@ _ARROW = "display:inline-block;text-align:center;padding:0 6px;font-size:11px;co
 
 def focus_of(step, n_layers: int) -> tuple[str, int]:
     """What to highlight for ``step``: ("box", i) with box n_layers + 1 the loss, or ("arrow", k)."""
-    if step.kind == "loss":
+    if kind_is(step, LOSS):
         return "box", n_layers + 1
-    if step.kind == "parameter gradient":
+    if kind_is(step, PARAMETER_GRADIENT):
         return "arrow", step.layer  # the arrow carrying W_k
-    if step.kind == "input gradient":
+    if kind_is(step, INPUT_GRADIENT):
         return "box", step.layer - 1  # dL/dH_{k-1}: back through W_k[1:] to layer k-1
     return "box", step.layer
 

@@ -13,8 +13,10 @@ import re
 from dataclasses import dataclass
 
 from ..core.jacobian import format_shape
+from ..errors import BackproplabError
+from .kinds import INPUT, INPUT_GRADIENT, kind_is
 
-__all__ = ["Grade", "ShapeParseError", "grade", "hint_for", "parse_shape"]
+__all__ = ["AnswerError", "Grade", "ShapeParseError", "grade", "hint_for", "parse_shape"]
 
 #: Words that mean "a single number, no axes".
 SCALAR_WORDS = frozenset({"scalar", "a scalar", "number", "a number", "0-d", "0d", "none"})
@@ -30,6 +32,10 @@ _SYMBOLS = {"sigmoid": "σ"}
 
 class ShapeParseError(ValueError):
     """The learner's answer is not a shape at all (no point is lost for it)."""
+
+
+class AnswerError(BackproplabError, TypeError):
+    """An answer given from code is not text (None, a number): refused, never graded."""
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
@@ -67,7 +73,7 @@ def parse_shape(text: str) -> tuple[int, ...]:
 
 @dataclass(frozen=True)
 class Grade:
-    """The outcome of one answer: ``status`` is "right", "wrong" or "invalid"."""
+    """The outcome of one answer: ``status`` is "right", "wrong", "invalid" or "revealed"."""
 
     status: str
     message: str
@@ -127,7 +133,7 @@ def hint_for(step, trace=None) -> str:
     if wrt and trace is not None and wrt in trace.names:
         text = f"{step.name} always has the shape of {wrt} ({fs(trace[wrt].shape)})"
         text += f": {_product_reason(ops, op)}." if ops else "."
-        if step.kind == "input gradient" and step.note:
+        if kind_is(step, INPUT_GRADIENT) and step.note:
             text += f" Mind the bias row: {step.note}."
         return text
     if len(ops) == 1 and op not in ("·", "⊙", "−"):
@@ -137,7 +143,7 @@ def hint_for(step, trace=None) -> str:
                 f"({fs(src.shape)}): {op} {acts}.")
     if ops and op in ("·", "⊙", "−"):
         return f"{step.name} = {_product_reason(ops, op)}."
-    if step.kind == "input" and len(step.shape) == 2:
+    if kind_is(step, INPUT) and len(step.shape) == 2:
         return (f"{step.name} has one row per sample ({step.shape[0]} here) and one column per "
                 f"input feature ({step.shape[1]}).")
     return step.note or step.product_text() or f"{step.name} is {fs(step.shape)}."

@@ -13,18 +13,18 @@ from it in the caller's thread. Exactly one thread ever advances the generator.
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+import traitlets
 
-from ..core import MLP, Progress, Trainer, evaluate, saturation
-from ..core.history import History
-from ..data import balanced_subset
-from ..errors import ConfigError
+from ...core import MLP, Progress, Trainer
+from ...core.history import History
+from ...data import balanced_subset
+from ...errors import ConfigError, DivergenceError
+from .checkpoints import Checkpoint, Evaluator, Frame, network_with
 
 __all__ = ["Checkpoint", "Frame", "TrainingSession", "STATES"]
 
@@ -32,53 +32,9 @@ __all__ = ["Checkpoint", "Frame", "TrainingSession", "STATES"]
 #: finished / stopped / failed: the run is over (reset to start another).
 STATES = ("ready", "paused", "running", "finished", "stopped", "failed")
 _OVER = ("finished", "stopped", "failed")
-_uids = itertools.count(1)
 
 
-@dataclass(eq=False)
-class Checkpoint:
-    """The network at one moment and its test results: what a confusion matrix shows.
-
-    ``weights`` are copies (never the live arrays); ``predictions`` on the test
-    set are filled in on first use (see :meth:`TrainingSession.predictions`).
-    """
-
-    label: str  # "untrained", "epoch 3", "step 412"
-    epoch: float  # in epochs, possibly fractional
-    step: int
-    weights: tuple[np.ndarray, ...] = field(repr=False)
-    confusion: np.ndarray = field(repr=False)
-    test_loss: float
-    test_accuracy: float
-    train_loss: float | None = None
-    train_accuracy: float | None = None
-    saturation: tuple | None = None
-    predictions: np.ndarray | None = field(default=None, repr=False)
-    uid: int = field(default_factory=lambda: next(_uids), repr=False)  # unique, unlike id()
-
-
-@dataclass(frozen=True)
-class Frame:
-    """A consistent copy of what the dashboard draws, taken under the session's lock."""
-
-    version: int  # records accepted so far (bumped by each step)
-    state: str
-    latest: Progress | None
-    steps: list
-    train_loss: list
-    train_accuracy: list
-    test_steps: list
-    test_accuracy: list
-    weights: tuple | None  # a copy of W1..Wk at ``weights_version`` (None: none published)
-    weights_version: int
-    weights_at: Progress | None  # the record whose step ``weights`` hold (None: untrained)
-    evaluation: Checkpoint | None
-    n_snapshots: int
-    error: BaseException | None
-    samples_per_second: float
-
-
-class TrainingSession:
+class TrainingSession(traitlets.HasTraits):
     """A network, its data, and at most one training run over them.
 
     Parameters
@@ -87,14 +43,21 @@ class TrainingSession:
     data : MNIST-like (x_train, y_train, x_test, y_test), uint8 or float images
     probe : how many test images (class-balanced, fixed) the saturation
         diagnostics use at each epoch end.
+
+    Observable (traitlets): ``state`` (see STATES; the worker thread sets it, so
+    observers run in that thread) and ``speed`` (steps per second, None for full
+    speed; may change while running).
     """
 
+    state = traitlets.Enum(STATES, default_value="ready")
+    speed = traitlets.Float(None, allow_none=True)
+
     def __init__(self, net: MLP, data, *, probe: int = 256) -> None:
+        super().__init__()
         self.net = net
         self.x_train, self.y_train = data.x_train, data.y_train
         self.x_test, self.y_test = data.x_test, data.y_test
-        probe_idx = balanced_subset(self.y_test, min(probe, len(self.y_test)), seed=0)
-        self._probe = (self.x_test[probe_idx], self.y_test[probe_idx])
+        self.evaluator = Evaluator(self.x_test, self.y_test, probe=probe)
         self.history = History(points_per_epoch=200)
         self.snapshots: list[Checkpoint] = []
         self.evaluation: Checkpoint | None = None
@@ -102,7 +65,6 @@ class TrainingSession:
         self.trainer: Trainer | None = None
         self.settings: dict = {}
         self.n_train = len(self.y_train)
-        self.state = "ready"
         self.error: BaseException | None = None
         self.run_seconds = 0.0  # wall time the workers spent pulling records
         self._stream = None
@@ -123,6 +85,11 @@ class TrainingSession:
         self._checkpoint_now("untrained", epoch=0.0, step=0, snapshot=True)
 
     # ------------------------------------------------------------ facts
+    @property
+    def diverged(self) -> bool:
+        """The run failed because training diverged (the Trainer kept the last good weights)."""
+        return isinstance(self.error, DivergenceError)
+
     @property
     def over(self) -> bool:
         return self.state in _OVER
@@ -242,20 +209,33 @@ class TrainingSession:
         started = time.perf_counter()
         try:
             while not self._halt.is_set():
+                t0 = time.perf_counter()
                 if self._pull() is None or self.over:
+                    break
+                rate = self.speed  # read every step: the speed may change while running
+                if rate and self._halt.wait(max(0.0, 1.0 / rate - (time.perf_counter() - t0))):
                     break
         except BaseException as exc:  # noqa: BLE001 - handed to the panel, which shows it
             self._fail(exc)
         finally:
             self.run_seconds += time.perf_counter() - started
             with self._lock:
-                if self.state == "running":
-                    self.state = "paused"
                 self._serve_weights()
+            if self.state == "running":  # observers run outside the lock
+                self.state = "paused"
+            with self._lock:
                 self._taken.notify_all()
             self._ended.set()
             if self._on_end is not None:
                 self._on_end()
+
+    @traitlets.validate("speed")
+    def _valid_speed(self, proposal):
+        value = proposal["value"]
+        if value is not None and not (np.isfinite(value) and value > 0):
+            raise traitlets.TraitError(f"speed must be a number of steps per second > 0, or None for "
+                                       f"full speed; got {value!r}.")
+        return value
 
     def _pull(self) -> Progress | None:
         """Advance the generator by one step and take its record; None when it is done."""
@@ -277,12 +257,7 @@ class TrainingSession:
         checkpoint = None
         if record.epoch_end and record.confusion is not None:
             # the generator is suspended: self.net holds exactly the record's weights
-            checkpoint = Checkpoint(
-                label=f"epoch {record.epoch}", epoch=float(record.epoch), step=record.step,
-                weights=record.weights, confusion=record.confusion,
-                test_loss=record.test_loss, test_accuracy=record.test_accuracy,
-                train_loss=record.train_loss, train_accuracy=record.train_accuracy,
-                saturation=saturation(self.net, *self._probe))
+            checkpoint = self.evaluator.from_record(record, self.net)
         with self._lock:
             self.history.add(record)
             self.latest = record
@@ -370,16 +345,8 @@ class TrainingSession:
         return self._checkpoint_now(f"step {step}", epoch=epoch, step=step, snapshot=False)
 
     def _checkpoint_now(self, label: str, *, epoch: float, step: int, snapshot: bool) -> Checkpoint:
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run shows inf, no warnings
-            result = evaluate(self.net, self.x_test, self.y_test)
-            probe = saturation(self.net, *self._probe) if snapshot else None
-        latest = self.latest
-        checkpoint = Checkpoint(
-            label=label, epoch=epoch, step=step, weights=tuple(W.copy() for W in self.net.weights),
-            confusion=result.confusion, test_loss=result.loss, test_accuracy=result.accuracy,
-            train_loss=latest.train_loss if latest else None,
-            train_accuracy=latest.train_accuracy if latest else None,
-            saturation=probe, predictions=result.predictions)
+        checkpoint = self.evaluator.now(self.net, label, epoch=epoch, step=step, latest=self.latest,
+                                        diagnose=snapshot)
         with self._lock:
             if snapshot:
                 self.snapshots.append(checkpoint)
@@ -389,13 +356,11 @@ class TrainingSession:
 
     def network_at(self, checkpoint: Checkpoint) -> MLP:
         """A new MLP holding a checkpoint's weights (never the live network)."""
-        return self.network_with(checkpoint.weights)
+        return network_with(self.net, checkpoint.weights)
 
     def network_with(self, weights) -> MLP:
         """A new MLP like ``self.net`` holding copies of ``weights``."""
-        net = MLP(self.net.sizes, activation=self.net.activation, seed=None, dtype=self.net.dtype)
-        net.set_weights(weights)
-        return net
+        return network_with(self.net, weights)
 
     def history_dict(self) -> dict:
         """The history as JSON-ready values, copied consistently."""
@@ -404,7 +369,4 @@ class TrainingSession:
 
     def predictions(self, checkpoint: Checkpoint) -> np.ndarray:
         """The checkpoint's test-set predictions (n_test,), computed once from its weights."""
-        if checkpoint.predictions is None:
-            checkpoint.predictions = evaluate(self.network_at(checkpoint), self.x_test,
-                                              self.y_test).predictions
-        return checkpoint.predictions
+        return self.evaluator.predictions(checkpoint, self.net)

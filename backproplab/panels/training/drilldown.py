@@ -9,19 +9,17 @@ weights; the look-ups are :mod:`backproplab.core.inspection`'s.
 
 from __future__ import annotations
 
-import threading
-from typing import Callable
-
 import ipywidgets as widgets
 import numpy as np
 import traitlets
 
-from ..core.inspection import cell_indices, top_units, unit_gradient_norms
-from ..errors import ConfigError
-from ..viz import array_to_png, filter_mosaic
-from ._common import routes_errors, show, walk, with_class
-from .step_through import StepThroughPanel
-from .training_render import image_shape
+from ...core.inspection import cell_indices, top_units, unit_gradient_norms
+from ...errors import ConfigError
+from ...viz import array_to_png, filter_mosaic
+from .._common import show, walk, with_class
+from ..base import ErrorArea, routes_errors
+from ..step_through import StepThroughPanel
+from .render import image_shape
 
 __all__ = ["DrillDown"]
 
@@ -41,34 +39,45 @@ class DrillDown(widgets.VBox):
     Parameters
     ----------
     x_test, y_test : the test images (n, n_features) and labels (n,)
-    predictions : checkpoint -> (n,) predicted labels (computed once per checkpoint)
-    network_at : checkpoint -> a new MLP with that checkpoint's weights
-    show_error, clear_error : the dashboard's error area
-    lock : the dashboard's lock for widget updates (the grid is also updated by
-        the dashboard's redraw thread)
+    dash : the dashboard's :class:`~.state.DashboardState`: the drill-down follows its
+        ``checkpoint`` (the confusion matrix on show) and forgets all on a new ``session``
+    errors : the dashboard's error area
 
     State: ``cell`` ((t, p) or None) and ``example`` (a test index or None).
+    ``visible`` (set by the dashboard) says whether its tab is on show: the grid is
+    drawn only then (100 buttons are 100 widget messages).
     """
 
     cell = traitlets.Tuple(allow_none=True, default_value=None)
     example = traitlets.Int(allow_none=True, default_value=None)
 
-    def __init__(self, x_test, y_test, *, predictions: Callable, network_at: Callable,
-                 show_error: Callable, clear_error: Callable, lock: threading.RLock | None = None,
-                 n_classes: int = 10) -> None:
+    def __init__(self, x_test, y_test, *, dash, errors: ErrorArea, n_classes: int = 10) -> None:
         self._x, self._y = x_test, np.asarray(y_test)
-        self._predictions, self._network_at = predictions, network_at
-        self._show_error_fn, self._clear_error_fn = show_error, clear_error
-        self._lock = lock or threading.RLock()
+        self._dash, self.errors = dash, errors
+        self._lock = dash.lock
         self._n = n_classes
+        self.visible = False
         self._checkpoint = None  # the one the grid shows
         self._cell_checkpoint = None  # the one the thumbnails and the example come from
         self._indices = np.zeros(0, np.int64)
-        self._callback_depth = 0
         self._step_through: StepThroughPanel | None = None
         self._build()
         super().__init__(children=self._layout())
         self.add_class("bpl-drilldown")
+        dash.observe(lambda change: self.set_checkpoint(change["new"], draw=self.visible),
+                     names="checkpoint")
+        dash.observe(lambda change: self.clear(), names="session")
+
+    def _predictions(self, checkpoint):
+        return self._dash.session.predictions(checkpoint)
+
+    def _network_at(self, checkpoint):
+        return self._dash.session.network_at(checkpoint)
+
+    def on_show(self) -> None:
+        """Its tab came on show: draw the grid."""
+        self.visible = True
+        self.draw_grid()
 
     # ------------------------------------------------------------ public
     @property
@@ -292,9 +301,3 @@ class DrillDown(widgets.VBox):
         def on_click(self, _=None):
             self.open_example(int(self._indices[k]))
         return lambda button: on_click(self, button)
-
-    def _show_error(self, exc: BaseException, where: str) -> None:
-        self._show_error_fn(exc, where)
-
-    def _clear_error(self) -> None:
-        self._clear_error_fn()

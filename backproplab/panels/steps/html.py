@@ -12,9 +12,10 @@ import html
 
 import numpy as np
 
-from ..core.jacobian import STRUCTURES, format_shape
-from ..viz.jacobian import jacobian_layout
-from ..viz.render import array_to_png
+from ...core.jacobian import STRUCTURES, format_shape
+from ...viz.jacobian import jacobian_layout
+from ...viz.render import array_to_png
+from ..kinds import INPUT, INPUT_GRADIENT, PARAMETER_GRADIENT, kind_is
 
 #: The panel draws a full Jacobian only up to this many entries.
 MAX_DRAWN_JACOBIAN = 250_000
@@ -56,7 +57,7 @@ def value_view(step, *, image_side: int | None) -> tuple[bytes | None, str]:
     a = step.value
     if a.ndim == 0:
         return None, f'<span style="font-size:18px"><b>{esc(step.name)} = {float(a):.6g}</b></span>'
-    if step.kind == "input" and image_side:
+    if kind_is(step, INPUT) and image_side:
         B, s = a.shape[0], image_side
         mosaic = a.reshape(B, s, s).transpose(1, 0, 2).reshape(s, B * s)  # (28, B·28)
         scale = max(1, min(5, 720 // (B * s)))
@@ -65,7 +66,7 @@ def value_view(step, *, image_side: int | None) -> tuple[bytes | None, str]:
         caption = (f"{esc(step.name)} is {format_shape(a.shape)}: each row of {s * s} pixels, "
                    f"drawn here as {what}, {s}×{s} each (dark = ink)")
         return png, _caption(caption, "")
-    positive = step.kind in ("input", "activation", "output")
+    positive = kind_is(step, INPUT, "activation", "output")
     png = heatmap_png(a, cmap="viridis" if positive else "RdBu_r", symmetric=not positive)
     legend = ("colour: dark = low, yellow = high" if positive
               else "colour: blue &lt; 0 (white) &lt; red, symmetric about 0")
@@ -79,7 +80,7 @@ def _first_numbers(step) -> str:
     row = a[0]
     shown = ", ".join(f"{v:.4g}" for v in row[:_NUMBERS])
     more = f", … ({_NUMBERS} of {len(row)})" if len(row) > _NUMBERS else ""
-    which = "row 0 (the bias row)" if step.kind == "parameter gradient" else (
+    which = "row 0 (the bias row)" if kind_is(step, PARAMETER_GRADIENT) else (
         "row 0" if a.shape[0] > 1 else "values")
     return f"{which}: [{shown}{more}]"
 
@@ -118,9 +119,9 @@ def callout_html(step) -> str:
     """The step's note, shown prominently where it matters: bias row, batch sum."""
     if not step.note:
         return ""
-    if step.kind == "input gradient":
+    if kind_is(step, INPUT_GRADIENT):
         title, edge, bg = "The bias row", "#f9a825", "#fffde7"
-    elif step.kind == "parameter gradient":
+    elif kind_is(step, PARAMETER_GRADIENT):
         title, edge, bg = "Where the sum over the batch happens", "#1565c0", "#e3f2fd"
     else:
         return ""

@@ -1,15 +1,13 @@
-"""The dashboard's figures, drawn here or in a helper process.
+"""The dashboard's figures: drawn fast in the kernel, or optionally in a helper process.
 
-A figure redraw (matplotlib's Agg) holds Python's GIL for about 50-70 ms. The
-training thread needs the GIL between its small NumPy calls, so every frame
-drawn in the kernel's process costs training about as long as the frame
-itself: at a few frames per second that is a third of the throughput. A
-:class:`RenderProcess` draws the same :class:`FigureSet` in a child process
-(started with ``spawn``, so no threads are forked) on the machine's other core;
-the kernel only copies W1 into a pipe and PNG bytes out of it.
-
-:class:`FigureSet` (no widgets) is also used directly, in the kernel, whenever
-nothing is training (a step, a pause, a replay, saving).
+:class:`FigureSet` draws a frame's filters (an indexed PNG), curves (SVG) and
+confusion matrix (HTML) with NumPy alone, in a few milliseconds, so the
+kernel can draw every frame itself without slowing training much.
+:class:`RenderProcess` can draw the same :class:`FigureSet` in a child process
+(``render_process=True``; started with ``spawn``, so no threads are forked);
+:class:`FigureRenderer` uses it while it works and falls back to the kernel,
+saying so, if it dies. :func:`report_pngs` draws the matplotlib versions that
+Save writes.
 """
 
 from __future__ import annotations
@@ -23,9 +21,10 @@ import time
 
 import numpy as np
 
-from ..viz import ConfusionFigure, CurvesFigure, FiltersFigure
+from ...viz import ConfusionFigure, CurvesFigure
+from ...viz.live import CurvesSVG, FilterMosaicImage, confusion_html
 
-__all__ = ["FigureSet", "RenderProcess", "image_shape"]
+__all__ = ["FigureRenderer", "FigureSet", "RenderProcess", "image_shape", "report_pngs"]
 
 
 def image_shape(n_features: int) -> tuple[int, int]:
@@ -35,58 +34,61 @@ def image_shape(n_features: int) -> tuple[int, int]:
 
 
 class FigureSet:
-    """The filters, curves and confusion figures, each built once and updated in place.
+    """The dashboard's live figures, drawn fast (no matplotlib Figure; see :mod:`backproplab.viz.live`).
 
-    ``render(job)`` takes a dict with any of the keys
-    ``"filters": (W1, title)``, ``"curves": dict(steps=..., train_loss=..., ...)``,
-    ``"confusion": (cm, title)`` and returns ``{key: png_bytes}`` for those keys.
+    ``render(job)`` takes a dict with any of the keys ``"filters": (W1, title)``,
+    ``"curves": dict(steps=..., train_loss=..., train_acc=..., test_steps=...,
+    test_acc=..., x_max=...)``, ``"confusion": (cm, title)`` and returns what
+    each widget shows: ``"filters"`` PNG bytes and ``"filters_caption"`` HTML,
+    ``"curves"`` SVG, ``"confusion"`` HTML.
     """
 
     def __init__(self) -> None:
-        self._filters: dict[tuple, FiltersFigure] = {}
-        self._confusion: dict[int, ConfusionFigure] = {}
-        self._curves: CurvesFigure | None = None
+        self._filters: dict[tuple, FilterMosaicImage] = {}
+        self._curves = CurvesSVG()
+        self._run = None
 
-    def figure(self, key: str, shape_of=None):
-        """The figure object for ``key`` ("filters" needs W1's shape, "confusion" the class count)."""
-        if key == "filters":
-            n_pixels, n_hidden = shape_of
-            spec = (n_hidden, image_shape(n_pixels - 1))
-            if spec not in self._filters:
-                self._filters[spec] = FiltersFigure(n_filters=spec[0], image_shape=spec[1])
-            return self._filters[spec]
-        if key == "confusion":
-            if shape_of not in self._confusion:
-                self._confusion[shape_of] = ConfusionFigure(n_classes=shape_of)
-            return self._confusion[shape_of]
-        if key == "curves":
-            if self._curves is None:
-                self._curves = CurvesFigure()
-            return self._curves
-        raise KeyError(f"no figure {key!r}; the figures are filters, curves and confusion.")
-
-    def render(self, job: dict) -> dict[str, bytes]:
+    def render(self, job: dict) -> dict:
         out = {}
         if "filters" in job:
             W1, title = job["filters"]
-            fig = self.figure("filters", W1.shape)
-            fig.update(W1, title=title)
-            out["filters"] = fig.to_png()
+            spec = (W1.shape[1], image_shape(W1.shape[0] - 1))
+            if spec not in self._filters:
+                self._filters[spec] = FilterMosaicImage(n_filters=spec[0], image_shape=spec[1])
+            mosaic = self._filters[spec]
+            out["filters"] = mosaic.render(W1)
+            out["filters_caption"] = mosaic.caption_html(title, W1)
         if "curves" in job:
-            fig = self.figure("curves")
-            fig.update(**job["curves"])
-            out["curves"] = fig.to_png()
+            curves = dict(job["curves"])
+            run = curves.pop("run", None)
+            if run != self._run:  # a new run: its curves start from nothing
+                self._curves.reset()
+                self._run = run
+            out["curves"] = self._curves.update(**curves)
         if "confusion" in job:
             cm, title = job["confusion"]
-            fig = self.figure("confusion", len(cm))
-            fig.update(cm, title=title)
-            out["confusion"] = fig.to_png()
+            out["confusion"] = confusion_html(cm, title)
         return out
+
+
+def report_pngs(job: dict) -> dict[str, bytes]:
+    """The same job drawn with matplotlib (axes, colour bars) as PNGs, for Save: slow, once."""
+    out = {}
+    if "curves" in job:
+        fig = CurvesFigure()
+        fig.update(**{k: v for k, v in job["curves"].items() if k not in ("x_max", "run")})
+        out["curves"] = fig.to_png()
+    if "confusion" in job:
+        cm, title = job["confusion"]
+        fig = ConfusionFigure(n_classes=len(cm))
+        fig.update(cm, title=title)
+        out["confusion"] = fig.to_png()
+    return out
 
 
 _WARM_UP = {"filters": (np.zeros((785, 100), np.float32), ""),
             "curves": {"steps": [0.0, 1.0], "train_loss": [1.0, 0.5], "train_acc": [0.5, 0.9],
-                       "test_steps": [1.0], "test_acc": [0.9]},
+                       "test_steps": [1.0], "test_acc": [0.9], "x_max": 1.0},
             "confusion": (np.eye(10, dtype=np.int64), "")}
 
 
@@ -286,3 +288,58 @@ class RenderProcess:
             self._process.terminate()
             self._process.join(1.0)
         self._conn.close()
+
+
+class FigureRenderer:
+    """Draws a frame's figures: in the helper process when there is one, else in the kernel.
+
+    ``render(job)`` returns ``{key: png}`` and never loses a frame to the helper:
+    if the helper has died, or does not answer within ``timeout`` seconds, it is
+    ended, ``note`` says what happened, and this frame and all later ones are
+    drawn in the kernel. Training never waits for the helper.
+    """
+
+    def __init__(self, *, helper: bool, timeout: float = 5.0) -> None:
+        self.figures = FigureSet()
+        self.timeout = timeout
+        self.note = ""  # what happened to the helper, for the panel to show
+        self.helper = _start_helper() if helper else None
+        self._lock = threading.Lock()  # one frame at a time
+
+    @property
+    def in_helper(self) -> bool:
+        return self.helper is not None and self.helper.alive and self.helper.ready()
+
+    def render(self, job: dict) -> dict:
+        with self._lock:
+            helper = self.helper
+            if helper is not None and helper.ready():  # (False while it starts, or once it died)
+                try:
+                    helper.submit(job)
+                    return helper.receive(self.timeout)[0]
+                except (EOFError, OSError, ValueError, TimeoutError, RuntimeError) as exc:
+                    self._lose_helper(exc)
+            elif helper is not None and not helper.alive:
+                self._lose_helper(None)
+            return self.figures.render(job)
+
+    def _lose_helper(self, exc: BaseException | None) -> None:
+        helper, self.helper = self.helper, None
+        helper._process.join(1.0)  # reap it: its exit code says how it ended
+        code = helper._process.exitcode
+        why = (f"ended (exit code {code})" if code is not None else
+               f"stopped answering ({type(exc).__name__}: {exc})")
+        self.note = (f"The helper process that draws the figures {why}; they are drawn in the "
+                     "kernel from now on. Training was not affected.")
+        helper.close()
+
+    def close(self) -> None:
+        if self.helper is not None:
+            self.helper.close()
+
+
+def _start_helper() -> RenderProcess | None:
+    try:
+        return RenderProcess()
+    except Exception:  # noqa: BLE001 - no helper process: figures are drawn in the kernel
+        return None

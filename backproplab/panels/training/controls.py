@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from ..core import ACTIVATIONS
-from ..errors import ConfigError
-from ._common import with_class
+from ...core import ACTIVATIONS
+from ...errors import ConfigError
+from .._common import with_class
 
 __all__ = ["TrainingControls", "parse_hidden"]
 
@@ -24,16 +24,23 @@ def parse_hidden(text: str) -> tuple[int, ...]:
     return sizes
 
 
+#: The speed control's stops, slowest first: steps per second (0 = full speed).
+SPEEDS = ((("1 step/s", 1), ("3 steps/s", 3), ("10 steps/s", 10), ("30 steps/s", 30),
+           ("100 steps/s", 100), ("300 steps/s", 300), ("full speed", 0)))
+
+
 class TrainingControls:
-    """Start / Pause / Stop / Step / Reset and the run's settings.
+    """Start / Pause / Stop / Step / Reset, the speed, and the run's settings.
 
     Settings that shape the run (epochs, learning rate and its decay, batch size,
     momentum, seed, training-set size) are read when a run begins; the
-    architecture (hidden sizes, activation) when Reset builds a new network.
+    architecture (hidden sizes, activation) when Reset builds a new network. The
+    speed (``bpl-train-speed``) is linked to the dashboard's ``speed`` and can
+    change while training. The buttons' enabled states follow the dashboard's ``state``.
     """
 
-    def __init__(self, *, settings: dict, n_train: int, n_train_max: int, hidden: tuple[int, ...],
-                 activation: str) -> None:
+    def __init__(self, dash, *, settings: dict, n_train: int, n_train_max: int,
+                 hidden: tuple[int, ...], activation: str) -> None:
         W, L, B = widgets, widgets.Layout, with_class
         small = L(width="180px")
         style = {"description_width": "90px"}
@@ -50,6 +57,13 @@ class TrainingControls:
         self.reset = button("Reset", "refresh", "reset",
                             "a new network with the hidden sizes and activation below")
         self.buttons = (self.start, self.pause, self.stop, self.step, self.reset)
+        self.speed = B(W.SelectionSlider(options=SPEEDS, value=0, description="speed",
+                                         continuous_update=False, layout=L(width="300px"),
+                                         tooltip="slow the training down to watch it; "
+                                                 "changeable while training"), "bpl-train-speed")
+        widgets.link((dash, "speed"), (self.speed, "value"),
+                     transform=(lambda s: 0 if s is None else _nearest_speed(s),
+                                lambda v: None if v == 0 else float(v)))
         self.epochs = B(W.BoundedIntText(value=settings["epochs"], min=1, max=1000,
                                          description="epochs", layout=small, style=style),
                         "bpl-train-epochs")
@@ -77,6 +91,8 @@ class TrainingControls:
                             "bpl-train-activation")
         self.run_settings = (self.epochs, self.lr, self.lr_decay, self.batch_size, self.momentum,
                              self.seed, self.n_train)
+        self.show_state(dash.state)
+        dash.observe(self.show_state, names="state")
 
     def trainer_settings(self) -> dict:
         """The Trainer keyword arguments the widgets hold now."""
@@ -88,7 +104,8 @@ class TrainingControls:
         return parse_hidden(self.hidden.value), self.activation.value
 
     def button_row(self) -> widgets.HBox:
-        return widgets.HBox(list(self.buttons), layout=widgets.Layout(align_items="center"))
+        return widgets.HBox([*self.buttons, self.speed],
+                            layout=widgets.Layout(align_items="center", flex_flow="row wrap"))
 
     def settings_box(self) -> widgets.VBox:
         W, L = widgets, widgets.Layout
@@ -102,8 +119,9 @@ class TrainingControls:
                                                                    align_items="center")),
         ])
 
-    def show_state(self, state: str) -> None:
-        """Enable what makes sense in ``state`` (see training_session.STATES)."""
+    def show_state(self, change) -> None:
+        """Enable what makes sense in the new state (see session.STATES); an observer of ``state``."""
+        state = change["new"] if isinstance(change, dict) else change
         over = state in ("finished", "stopped", "failed")
         self.start.description = "Resume" if state == "paused" else "Start"
         self.start.disabled = state == "running" or over
@@ -112,3 +130,8 @@ class TrainingControls:
         self.step.disabled = over
         for w in self.run_settings:  # a run's settings are fixed once it has begun
             w.disabled = state != "ready"
+
+
+def _nearest_speed(steps_per_second: float) -> int:
+    """The slider stop closest to a speed set from code (the session runs at the exact one)."""
+    return min((v for _, v in SPEEDS if v), key=lambda v: abs(v - steps_per_second))

@@ -10,7 +10,8 @@ import html
 
 import numpy as np
 
-from ..core import per_class_accuracy
+from ...core import per_class_accuracy
+from ...errors import DivergenceError
 
 _MUTED = "color:#616161"
 _SLOPE = {"sigmoid": "σ′", "tanh": "tanh′", "relu": "ReLU′"}
@@ -46,8 +47,13 @@ def pct(x: float | None) -> str:
 
 # ------------------------------------------------------------------ status
 def status_html(*, state: str, latest, epochs: int, steps_per_epoch: int, evaluation,
-                samples_per_second: float, n_train: int) -> str:
-    """The one-line status: state, epoch, step, loss, accuracy, samples per second."""
+                samples_per_second: float, n_train: int, error: BaseException | None = None,
+                lr: float | None = None) -> str:
+    """The one-line status: state, epoch, step, loss, accuracy, samples per second.
+
+    After a divergence (``error`` a DivergenceError) a second block says what
+    happened, that the last good weights were restored, and what to change.
+    """
     color = {"running": "#2e7d32", "paused": "#f57f17", "failed": "#c62828",
              "finished": "#1565c0", "stopped": "#6d4c41"}.get(state, "#424242")
     parts = [f'<b style="color:{color}">{esc(state)}</b>']
@@ -63,7 +69,29 @@ def status_html(*, state: str, latest, epochs: int, steps_per_epoch: int, evalua
         parts.append(f"test accuracy {pct(evaluation.test_accuracy)} ({esc(evaluation.label)})")
     if latest is not None:
         parts.append(f"{samples_per_second:,.0f} samples/s")
-    return f'<div style="font-family:monospace;font-size:12.5px">{" · ".join(parts)}</div>'
+    line = f'<div style="font-family:monospace;font-size:12.5px">{" · ".join(parts)}</div>'
+    return line + (divergence_html(error, lr) if isinstance(error, DivergenceError) else "")
+
+
+def divergence_html(error: BaseException, lr: float | None) -> str:
+    """What a diverged run shows: what happened, what was restored, what to change."""
+    change = (f"Lower the learning rate (it was {lr:g}; try {min(lr / 10, 0.1):g}), press Reset, "
+              "then Start." if lr else "Lower the learning rate, press Reset, then Start.")
+    return ('<div style="border-left:5px solid #c62828;background:#ffebee;color:#b71c1c;'
+            'padding:6px 10px;margin-top:4px;line-height:1.4"><b>Training diverged</b> and was '
+            f"stopped: {esc(error)}<br>The weights of the last good step were restored: the "
+            f"figures show them. {esc(change)}</div>")
+
+
+def frame_step_html(step: int, epoch: float, *, replay: str | None = None) -> str:
+    """Beside the figures: the training step they show, counted from the start of the run."""
+    if replay is not None:
+        return (f'<div style="font-size:12px;color:#455a64">figures: <b>{esc(replay)}</b> (replay), '
+                f"step {step:,}</div>")
+    if step == 0:
+        return '<div style="font-size:12px;color:#455a64">figures: step 0 (untrained)</div>'
+    return (f'<div style="font-size:12px;color:#455a64">figures: <b>step {step:,}</b> '
+            f"(epoch {epoch:.2f})</div>")
 
 
 def progress_text(latest, epochs: int) -> str:
