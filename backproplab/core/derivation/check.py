@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -42,6 +42,7 @@ class DerivationCheck:
     convention: str
     dialect: str
     error_pos: int | None = None
+    value: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def failed_step(self) -> int | None:
@@ -53,6 +54,17 @@ class DerivationCheck:
         return [{"text": s.text, "shape": format_shape(s.shape) if s.shape is not None else "✗",
                  "rule": s.rule, "status": "ok" if s.ok else "failed", "depth": s.depth}
                 for s in self.steps]
+
+    def table(self) -> str:
+        """The sub-expressions as aligned text (numbers left out): text, shape, rule; ✗ where it stops."""
+        rows = [r for r in self.rows() if r["rule"] != "number"]
+        if not rows:
+            return ""
+        texts = [" ".join(r["text"].split()) for r in rows]
+        width = min(max(len(t) for t in texts), 48)
+        shape = max(len(r["shape"]) for r in rows)
+        return "\n".join(f"  {t.ljust(width)}  {r['shape'].rjust(shape)}  {r['rule']}"
+                         for t, r in zip(texts, rows))
 
     @property
     def message(self) -> str:
@@ -74,6 +86,8 @@ class DerivationCheck:
             if failed is not None:
                 s = self.steps[failed]
                 lines.append(f"It stops at {s.text}: {s.rule}.")
+            if self.steps:
+                lines.append("Step by step:\n" + self.table())
         lines += [f"Note: {n}." for n in self.notes]
         lines += [f"{code}: {text}" for code, text in self.explanations]
         return "\n".join(lines)
@@ -164,17 +178,18 @@ def check_derivation(trace, text: str, target: str | None = None, *, convention:
         found = {"wrong-value" if value is not None and value.shape == t.shape else "shape-mismatch":
                  f"the result differs from the trace's {t.name}."}
     return _result(base, target=t, mistakes=list(found.items()), claim=parsed.claimed_shape,
-                   steps=ev.steps, shape=None if value is None else value.shape, notes=notes)
+                   steps=ev.steps, shape=None if value is None else value.shape, notes=notes, value=value)
 
 
 def _result(base, *, mistakes, target: Target | None = None, claim=None, steps=(), shape=None,
-            notes=(), error_pos=None) -> DerivationCheck:
+            notes=(), error_pos=None, value=None) -> DerivationCheck:
     return DerivationCheck(
         text=base["text"], ok=not mistakes, target=_trace_name(target) if target else None,
         shape=None if shape is None else tuple(shape), claimed_shape=claim,
         expected_shape=target.shape if target else None, steps=tuple(steps),
         mistakes=tuple(code for code, _ in mistakes), explanations=tuple(mistakes),
-        notes=tuple(notes), convention=base["convention"], dialect=base["dialect"], error_pos=error_pos)
+        notes=tuple(notes), convention=base["convention"], dialect=base["dialect"], error_pos=error_pos,
+        value=value)
 
 
 def _trace_name(t: Target) -> str:
