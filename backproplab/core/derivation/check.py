@@ -247,7 +247,10 @@ def _target(names: Names, parsed: Parsed, target: str | None, value, text: str) 
         ng = names.column and d and base in ("z", "H")
         reading = (f"Ng's reading: {token.value} stacks the per-sample gradients (B = {names.net.B} "
                    f"times ∂L/∂{token.value[1:]} of the mean loss)") if ng and names.net.B > 1 else ""
-        label = token.value if d or base != "δ" else f"δ{q.layer}"
+        if names.column:
+            label = token.value if d or base != "δ" else f"δ{q.layer}"
+        else:  # the package's own name of the gradient
+            label = f"dL/d{q.grad_of}{q.layer}"
         return _gradient_target(names, q.grad_of, q.layer, q.value, label, reading), \
             "; ".join(x for x in (note, reading) if x)
     if q.kind in ("batch", "derivative"):

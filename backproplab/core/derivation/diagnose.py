@@ -162,13 +162,14 @@ class Diagnosis:
             elif va.shape == vb.shape and va.shape[0] != va.shape[1]:
                 self.add("elementwise-as-matrix-product",
                          f"{ctx.src(a)} and {ctx.src(b)} are both {format_shape(va.shape)}: two rows do "
-                         f"not make a matrix product. Factors of the same shape combine elementwise (⊙).")
+                         f"not make a matrix product. Factors of the same shape combine elementwise: write "
+                         f"{ctx.src(a)} ⊙ {ctx.src(b)}. {_right(ctx)}")
             elif (va.shape[0] == 1 and vb.shape[1] == 1 and va.shape[1] == vb.shape[0] > 1
                   and ctx.target.shape not in ((1, 1), ())):
                 self.add("elementwise-as-matrix-product",
                          f"{ctx.src(a)} ({format_shape(va.shape)}) times {ctx.src(b)} "
                          f"({format_shape(vb.shape)}) is a row times a column: it collapses the "
-                         f"{va.shape[1]} units into one number. Multiply them elementwise (⊙) instead.")
+                         f"{va.shape[1]} units into one number. Multiply them elementwise (⊙) instead. {_right(ctx)}")
 
     def missing_derivative_rule(self) -> None:
         ctx, t = self.ctx, self.ctx.target

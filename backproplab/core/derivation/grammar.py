@@ -22,6 +22,7 @@ _CLAIM_SET = re.compile(
     r"\s*\^?\s*[{(]?\s*" + _DIMS + r"\s*[})]?\s*$")
 _CLAIM_PAREN = re.compile(r"[(\[]\s*(\d+\s*(?:×|x|X|\\times|,)\s*\d+(?:\s*(?:×|x|X|\\times|,)\s*\d+)*)"
                           r"\s*[)\]]\s*$")
+_SCALARS = {"B", "m"}
 _STARTS = {"NUM", "NAME", "DERIV", "FUNC", "LP", "LC", "LB", "FRAC"}
 _NUMPY_HINTS = re.compile(r"np\.|numpy\.|\.T(?![A-Za-z0-9_])|\*\*|keepdims|axis\s*=")
 
@@ -76,7 +77,8 @@ def parse(text: str, dialect: str | None = None) -> Parsed:
     rhs = parser.expression(0)
     if parser.i < len(tokens):
         t = tokens[parser.i]
-        raise ParseFailure(t.pos, f"unexpected {t.text!r} here: the expression seems to end before it")
+        raise ParseFailure(t.pos, f"unexpected {t.text!r} here: the expression seems to end before it; "
+                                   f"remove it, or add the operator or ( it belongs to")
     return Parsed(lhs, rhs, claim, dialect)
 
 
@@ -105,8 +107,8 @@ class _Parser:
     def next(self) -> Token:
         t = self.peek()
         if t is None:
-            raise ParseFailure(self.length, "the expression ends too early: a factor is missing "
-                                            "at the end")
+            raise ParseFailure(self.length, "the expression ends too early: add the missing "
+                                            "factor at the end, or remove the last operator")
         self.i += 1
         return t
 
@@ -222,6 +224,8 @@ class _Parser:
     def name(self, t: Token) -> Node:
         node = Name(t.value, pos=t.pos, end=t.end)
         nxt = self.peek()
+        if t.value in _SCALARS:  # 1/B (ŷ − y): the batch size is a number, not a factor to pair
+            return node
         if nxt is not None and nxt.kind == "LP" and self.dialect == "math":
             self.next()
             inner = self.expression(0)

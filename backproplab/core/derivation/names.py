@@ -256,7 +256,8 @@ class Names:
         if base == "H" and k == n:
             return f"{key}: the output layer has no H{n}; its activation is the softmax, ŷ (y_hat)"
         if k is not None and k > n:
-            return f"{key}: this network has {n} layers, so layer numbers run from 1 to {n}"
+            return (f"{key}: this network has {n} layers, so layer numbers run from 1 to {n}; use a "
+                    f"layer in that range")
         return (f"{key} is not a name the checker knows; use x, z1…z{n}, H1…H{n - 1}, W1…W{n}, "
                 f"y_hat (ŷ), y, δ1…δ{n} (= dL/dz), dL/dW2, B")
 
