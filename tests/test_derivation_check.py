@@ -23,6 +23,10 @@ FIX_WORDS = ("Use ", "use ", "Write ", "write ", "Multiply", "multiply", "The ri
 def make(sizes=(784, 100, 10, 10), activation="sigmoid", batch=1, seed=0):
     net = bl.MLP(sizes, activation=activation, seed=seed)
     rng = np.random.default_rng(seed + 1)
+    weights = [W.copy() for W in net.weights]
+    for W in weights:  # non-zero bias rows, so that a kept or dropped bias row shows in the values
+        W[0] = rng.normal(0, 0.5, size=W.shape[1])
+    net.set_weights(weights)
     x = rng.random((batch, sizes[0]), dtype=np.float32)
     y = rng.integers(0, sizes[-1], size=batch)
     return net, x, y, net.trace(x, y)

@@ -231,6 +231,11 @@ class _Parser:
             inner = self.expression(0)
             close = self.expect("RP", "')'", nxt)
             group = _respan(inner, nxt.pos, close.end)
+            postfixed = group
+            while self.peek() is not None and self.left_bp(self.peek()) == 40:
+                postfixed = self.led(self.peek(), postfixed)
+            if postfixed is not group:  # A (B)^T: a plain product, not the H(1 − H) reading
+                return BinOp("matmul", node, postfixed, "", pos=t.pos, end=postfixed.end)
             return BinOp("implicit", node, group, "", pos=t.pos, end=close.end)
         if nxt is not None and nxt.kind == "LP":
             raise ParseFailure(nxt.pos, f"{t.text} is not a function: in NumPy code write "

@@ -53,6 +53,7 @@ _UNICODE_OPS = {"·": "·", "⋅": "·", "×": "·", "∙": "·", "@": "@", "⊙
 _SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 _SUPERSCRIPT_DIGITS = {"²": 2, "³": 3}
 _PRIMES = "'′’"
+_LAYER = re.compile(r"\^\s*\{?\s*[\[(]\s*(\d+)\s*[\])]\s*(T|\\top|⊤)?\s*\}?")
 _NAME_START = re.compile(r"[A-Za-zδσŷε∂]")
 _NUMBER = re.compile(r"\d+(\.\d+)?|\.\d+")
 _QNAME = r"(?:\\hat\s*\{?\s*y\s*\}?|\\delta|[A-Za-zδŷ][A-Za-z0-9]*)(?:_\{?[A-Za-z0-9]+\}?)*(?:\^\{?[\[(]\d+[\])]\}?)?"
@@ -213,14 +214,21 @@ class _Scanner:
                     raise ParseFailure(self.i, "write the subscript after _, as in H_1 or H_{1}")
                 self.i = m.end()
                 word += m.group()
-        layer = re.compile(r"\^\s*\{?\s*[\[(]\s*(\d+)\s*[\])]\s*\}?").match(self.text, self.i)
+        layer = _LAYER.match(self.text, self.i)
+        transposed = None
         if layer:
             self.i = layer.end()
             word += layer.group(1)
+            transposed = layer.start(2) if layer.group(2) else None
         key = _canonical(word)
         kind = "FUNC" if key in ("σ", "sigma", "sigmoid", "tanh", "relu", "diag", "sum", "exp",
                                  "f", "g", "dot", "softmax") else "NAME"
+        if transposed is None:
+            return self.emit(kind, start, key)
+        end, self.i = self.i, transposed  # A^{[0]T}: the name, then its transpose
         self.emit(kind, start, key)
+        self.i = end
+        self.emit("T", transposed, "ᵀ")
 
     def superscript(self) -> None:
         start = self.i
