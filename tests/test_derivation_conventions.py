@@ -147,6 +147,7 @@ def test_numpy_text_is_never_run(monkeypatch):
         raise AssertionError("the checker ran Python")
 
     trace = make()[3]
+    trace.check_derivation("dW2 = np.dot(dZ2, A1.T)", convention="column")  # imports compile source
     monkeypatch.setattr(builtins, "eval", refuse)
     monkeypatch.setattr(builtins, "exec", refuse)
     monkeypatch.setattr(builtins, "compile", refuse)

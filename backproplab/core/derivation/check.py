@@ -136,6 +136,15 @@ def check_derivation(trace, text: str, target: str | None = None, *, convention:
     ``weights`` (the network's W_k) is only needed for traces that do not carry them.
     Parse errors and unknown names come back as results, never as exceptions.
     """
+    # Its products are small: one BLAS thread is many times faster than several fighting
+    # over a busy machine's cores (22 ms against 0.6 ms for 785×100 · 100×10 on 2 shared cores).
+    from threadpoolctl import ThreadpoolController
+
+    with ThreadpoolController().limit(limits=1, user_api="blas"):
+        return _check(trace, text, target, convention, dialect, weights)
+
+
+def _check(trace, text, target, convention, dialect, weights) -> DerivationCheck:
     if convention not in CONVENTIONS:
         raise ConfigError(f"convention must be one of {', '.join(CONVENTIONS)}; got {convention!r}.")
     if dialect is not None and dialect not in DIALECTS:

@@ -17,7 +17,7 @@ import numpy as np
 from ..jacobian import format_shape
 from .evaluate import Evaluator, Failure
 from .names import Names, Target, UnknownName, _split
-from .nodes import BinOp, Call, Deriv, Index, Name, Node, Num, Transpose, walk
+from .nodes import BinOp, Call, Deriv, Index, Name, Node, Num, Ones, Transpose, walk
 
 #: The mistake codes, in the order a message lists them.
 MISTAKES = ("parse-error", "unknown-name", "bias-row-kept", "elementwise-as-matrix-product",
@@ -26,6 +26,9 @@ MISTAKES = ("parse-error", "unknown-name", "bias-row-kept", "elementwise-as-matr
 RTOL, ATOL_FRACTION = 1e-4, 1e-5
 #: The most variant expressions evaluated in the search for a one-edit repair.
 MAX_VARIANTS = 200
+#: The work units (nodes evaluated, products by their size) the whole search may spend: a
+#: deterministic bound, so that a long or costly expression gets its verdict in milliseconds.
+SEARCH_WORK = 800
 
 
 def close(a: np.ndarray | None, b: np.ndarray | None) -> bool:
@@ -36,6 +39,11 @@ def close(a: np.ndarray | None, b: np.ndarray | None) -> bool:
         return True
     mag = np.abs(b)
     atol = ATOL_FRACTION * max(float(mag.max()), 1e-12)
+    if a.size > 4096:  # most comparisons fail: reject on a strided sample before the full check
+        step = a.size // 1024
+        sa, sb = a.reshape(-1)[::step], b.reshape(-1)[::step]
+        if not (np.abs(sa - sb) <= atol + RTOL * np.abs(sb)).all():
+            return False
     return bool((np.abs(a - b) <= atol + RTOL * mag).all())
 
 
@@ -318,16 +326,16 @@ class Diagnosis:
         ctx, truth = self.ctx, self.ctx.target.value
         if truth is None:
             return None
-        budget, keep = MAX_VARIANTS, []
+        budget, keep, work = MAX_VARIANTS, [], [SEARCH_WORK]
         for code, text, root in _edits(ctx, self.values):
             budget -= 1
-            if budget < 0:
+            if budget < 0 or work[0] < 0:
                 return None
             # An edit rebuilds only the path to the root: the untouched subtrees keep their
             # identity, so their values are reused (``keep`` holds the new trees alive, so
             # that no id is reused while the memo lives).
             keep.append(root)
-            ev = Evaluator(ctx.names, ctx.text, ctx.dialect, record=False)
+            ev = Evaluator(ctx.names, ctx.text, ctx.dialect, record=False, budget=work)
             ev.values = self.values.copy()
             try:
                 v = ev.value(root)
@@ -368,6 +376,10 @@ class Diagnosis:
 
 
 # ------------------------------------------------------------------ helpers
+def _rebuild(root, old, new, parents):
+    return rebuild(root, old, new, parents)
+
+
 def _other_derivatives(names: Names, j: int) -> list[tuple[str, np.ndarray]]:
     """The derivatives other activations would have at layer j, where they differ from the real one."""
     H, z = names.net.H[j], names.net.z[j]  # (B, n_j)
@@ -470,22 +482,26 @@ def _no_derivative_variant(ctx: Context):
     return j, names.orient(row) * scale
 
 
-def rebuild(root: Node, old: Node, new: Node) -> Node:
-    """``root`` with the node ``old`` (by identity) replaced by ``new``."""
-    if root is old:
-        return new
-    changes = {}
-    for f in fields(root):
-        v = getattr(root, f.name)
-        if isinstance(v, Node):
-            nv = rebuild(v, old, new)
-            if nv is not v:
-                changes[f.name] = nv
-        elif isinstance(v, tuple) and v and all(isinstance(x, Node) for x in v):
-            nv = tuple(rebuild(x, old, new) for x in v)
-            if any(a is not b for a, b in zip(nv, v)):
-                changes[f.name] = nv
-    return replace(root, **changes) if changes else root
+_CHILD_FIELDS = {"BinOp": ("a", "b"), "Call": ("args",), "Ones": ("inner",), "Transpose": ("x",),
+                 "Index": ("x",), "Power": ("x",), "Neg": ("x",)}
+
+
+def rebuild(root: Node, old: Node, new: Node, parents: dict[int, Node] | None = None) -> Node:
+    """``root`` with the node ``old`` (by identity) replaced by ``new``: only the path from
+    ``old`` up to the root is rebuilt, so every other subtree keeps its identity."""
+    parents = parents if parents is not None else {id(c): p for p in walk(root) for c in p.children()}
+    child, node = old, new
+    while child is not root:
+        parent = parents[id(child)]
+        changes = {}
+        for name in _CHILD_FIELDS[type(parent).__name__]:
+            v = getattr(parent, name)
+            if v is child:
+                changes[name] = node
+            elif isinstance(v, tuple) and any(x is child for x in v):
+                changes[name] = tuple(node if x is child else x for x in v)
+        child, node = parent, replace(parent, **changes)
+    return node
 
 
 def _edits(ctx: Context, values):
@@ -493,6 +509,11 @@ def _edits(ctx: Context, values):
     root, src, names = ctx.rhs, ctx.src, ctx.names
     span = lambda n: {"pos": n.pos, "end": n.end}  # noqa: E731
     nodes = list(walk(root))
+    parents = {id(c): p for p in nodes for c in p.children()}
+
+    def rebuild(root, old, new):  # noqa: F811  the path-only rebuild with this tree's parents
+        return _rebuild(root, old, new, parents)
+
     if names.convention == "row-folded":
         for n in nodes:
             if isinstance(n, Name) and _split(n.key)[1] == "W" and not _split(n.key)[0]:
@@ -514,12 +535,10 @@ def _edits(ctx: Context, values):
             yield ("elementwise-as-matrix-product", f"multiply {src(ua)} and {src(ub)} elementwise (⊙), "
                                                     f"not by a matrix product",
                    rebuild(root, n, BinOp("elementwise", ua, ub, "⊙", **span(n))))
-    for n in nodes:
-        if isinstance(n, Num):
-            continue
+    for n in nodes:  # a transpose added to a leaf or to the whole, or one dropped
         if isinstance(n, Transpose):
             yield ("transposed", f"drop the transpose of {src(n.x)}", rebuild(root, n, n.x))
-        else:
+        elif isinstance(n, (Name, Deriv, Ones, Index)) or n is root:
             yield ("transposed", f"transpose {src(n)}", rebuild(root, n, Transpose(n, **span(n))))
     B = names.net.B
     whole = lambda k: BinOp("matmul", Name(k, **span(root)), root, "", **span(root))  # noqa: E731

@@ -18,6 +18,8 @@ from .nodes import BinOp, Call, Deriv, Index, Name, Neg, Node, Num, Ones, Power,
 #: The most multiply-adds one product may cost, and the most entries any value may hold.
 MAX_FLOPS = 100_000_000
 MAX_ENTRIES = 5_000_000
+#: Multiply-adds that cost as much as evaluating one node (about 15 µs), for work budgets.
+FLOPS_PER_UNIT = 25_000
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,10 @@ def _s(a: np.ndarray) -> str:
 class Evaluator:
     """Evaluate nodes with the arrays of ``names`` (one convention) in one dialect."""
 
-    def __init__(self, names: Names, text: str, dialect: str, *, record: bool = True) -> None:
+    def __init__(self, names: Names, text: str, dialect: str, *, record: bool = True,
+                 budget: list[int] | None = None) -> None:
         self.names, self.text, self.dialect, self.record = names, text, dialect, record
+        self.budget = budget  # [units left]: one per node, one per FLOPS_PER_UNIT multiply-adds
         self.steps: list[EvalStep] = []
         self.values: dict[int, np.ndarray] = {}  # id(node) -> value
         self.notes: list[str] = []
@@ -64,6 +68,7 @@ class Evaluator:
         known = self.values.get(id(node))
         if known is not None:
             return known
+        self.spend(node, 1)
         self._depth += 1
         try:
             v, rule = self._eval(node)
@@ -83,6 +88,13 @@ class Evaluator:
             self.steps.append(EvalStep(self.text[node.pos:node.end], tuple(v.shape), rule, True,
                                        node.pos, node.end, self._depth))
         return v
+
+    def spend(self, node: Node, units: int) -> None:
+        """Count work against the budget (if any); stop with a Failure when it runs out."""
+        if self.budget is not None:
+            self.budget[0] -= units
+            if self.budget[0] < 0:
+                raise Failure(node, "the work budget of the search for a repair is spent")
 
     def _eval(self, node: Node) -> tuple[np.ndarray, str]:
         method = getattr(self, "_" + type(node).__name__.lower())
@@ -189,10 +201,12 @@ class Evaluator:
         flops = a.size * (b.size // max(inner_b, 1))
         if flops > MAX_FLOPS:
             raise Failure(node, f"the product {_s(a)} · {_s(b)} is too large to check")
+        self.spend(node, flops // FLOPS_PER_UNIT)
         out = np.tensordot(a, b, axes=1)
         return out, f"matrix product {_s(a)} · {_s(b)} → {_s(out)}"
 
     def elementwise(self, node: Node, a: np.ndarray, b: np.ndarray, sign: str):
+        self.spend(node, max(a.size, b.size) // FLOPS_PER_UNIT * 4)
         if a.shape == b.shape or a.ndim == 0 or b.ndim == 0:
             out = a * b if sign in ("⊙", "*") else (a + b if sign == "+" else a - b)
             return out, f"elementwise product {_s(a)} {sign} {_s(b)} → {_s(out)}"

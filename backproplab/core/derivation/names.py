@@ -158,7 +158,7 @@ class Names:
 
     def _lookup(self, key: str) -> Quantity:
         net, o = self.net, self.orient
-        if key.startswith("@D") and key[2:].isdigit() and int(key[2:]) in net.D:  # internal: f′ of layer k
+        if re.fullmatch(r"@D[0-9]+", key) and int(key[2:]) in net.D:  # internal: f′ of layer k
             k = int(key[2:])
             return Quantity(key, self.derivative(k), self.derivative_text(k), "derivative", k)
         d, base, k = _split(key)

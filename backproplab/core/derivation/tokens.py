@@ -55,6 +55,7 @@ _SUPERSCRIPT_DIGITS = {"²": 2, "³": 3}
 _PRIMES = "'′’"
 _LAYER = re.compile(r"\^\s*\{?\s*[\[(]\s*(\d+)\s*[\])]\s*(T|\\top|⊤)?\s*\}?")
 _NAME_START = re.compile(r"[A-Za-zδσŷε∂]")
+_DIGITS = "0123456789"
 _NUMBER = re.compile(r"\d+(\.\d+)?|\.\d+")
 _QNAME = r"(?:\\hat\s*\{?\s*y\s*\}?|\\delta|[A-Za-zδŷ][A-Za-z0-9]*)(?:_\{?[A-Za-z0-9]+\}?)*(?:\^\{?[\[(]\d+[\])]\}?)?"
 _D = r"(?:\\partial\s*|∂\s*|d\s*)"
@@ -91,10 +92,10 @@ class _Scanner:
     def command(self) -> str:
         """Read a LaTeX command name after a backslash (the backslash is at self.i)."""
         j = self.i + 1
-        if j < len(self.text) and not self.text[j].isalpha():
+        if j < len(self.text) and not ("a" <= self.text[j].lower() <= "z"):
             self.i = j + 1
             return self.text[j]
-        while j < len(self.text) and self.text[j].isalpha():
+        while j < len(self.text) and "a" <= self.text[j].lower() <= "z":
             j += 1
         name = self.text[self.i + 1:j]
         self.i = j
@@ -141,7 +142,7 @@ class _Scanner:
                                           _canonical(_latex_name(deriv.group(2)))))
         if c == "\\":
             return self.latex()
-        if c.isdigit() or (c == "." and self.peek(1).isdigit()):
+        if c in _DIGITS or (c == "." and self.peek(1) in _DIGITS and self.peek(1)):
             m = _NUMBER.match(t, i)
             self.i = m.end()
             return self.emit("NUM", i, float(m.group()))
@@ -191,7 +192,7 @@ class _Scanner:
                               f"use names such as H1, W2[1:], y_hat, operators · ⊙ + − and ^T")
 
     def name(self, start: int) -> None:
-        m = re.compile(r"[A-Za-zδσε∂]+[0-9]*").match(self.text, self.i)
+        m = re.compile(r"[A-Za-zδσε∂]+[0-9₀-₉]*").match(self.text, self.i)
         self.i = m.end()
         word = m.group()
         if word in ("np", "numpy") and self.peek() == ".":
@@ -249,7 +250,7 @@ class _Scanner:
             return self.emit("T", start, "ᵀ")
         if body in ("\\prime", "'", "′"):
             return self.emit("PRIME", start, "′")
-        if body.isdigit() and len(body) <= 2:
+        if re.fullmatch(r"[0-9]{1,2}", body):
             return self.emit("POW", start, int(body))
         if body in ("-1", "{-1}"):
             raise ParseFailure(start, "inverses never appear in backpropagation; write a "
