@@ -12,7 +12,6 @@ import builtins
 import numpy as np
 import pytest
 
-import backproplab as bl
 from backproplab.core.derivation import check_derivation
 from backproplab.core.derivation.grammar import detect_dialect
 

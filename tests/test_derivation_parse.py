@@ -6,7 +6,7 @@ import pytest
 
 from backproplab.core.derivation import MAX_DEPTH, MAX_LENGTH
 from backproplab.core.derivation.grammar import parse, split_claim
-from backproplab.core.derivation.nodes import BinOp, Call, Deriv, Index, Name, Ones, Transpose
+from backproplab.core.derivation.nodes import BinOp, Call, Index, Name, Ones, Transpose
 from backproplab.core.derivation.tokens import ParseFailure, tokenize
 
 

@@ -73,22 +73,26 @@ def chain(trace, name: str) -> Chain:
                           f"{', '.join(grads)}.")
     top = trace[f"dL/dz{n}"]
     links = [ChainLink(f"∂L/∂z{n}", tuple(top.shape), "gradient", f"∂L/∂z{n}", tuple(top.shape),
-                       "the fused softmax + cross-entropy gradient")]
-    k, here = n, f"z{n}"
-    while here != wrt:
-        below = f"W{k}" if wrt == f"W{k}" else ("x" if k == 1 else f"H{k - 1}")
-        if here.startswith("H"):
-            below = f"z{k}"
-        info = trace.jacobian_info(here, below)
-        running = trace[f"dL/d{below}"].shape if f"dL/d{below}" in trace.names else None
-        links.append(ChainLink(f"∂{here}/∂{below}", tuple(info.shape), info.structure, f"∂L/∂{below}",
-                               tuple(running) if running is not None else (), info.note))
-        if here.startswith("H"):
-            here = below
-        else:
-            here = below
-            if below.startswith("H"):
-                k -= 1
-        if here in ("x",) and wrt != "x":
-            break
+                     "the fused softmax + cross-entropy gradient")]
+    for of, below in _path(n, wrt):
+        info = trace.jacobian_info(of, below)
+        running = tuple(trace[f"dL/d{below}"].shape)
+        links.append(ChainLink(f"∂{of}/∂{below}", tuple(info.shape), info.structure, f"∂L/∂{below}",
+                               running, info.note))
     return Chain(f"dL/d{wrt}", tuple(links))
+
+
+def _path(n: int, wrt: str) -> list[tuple[str, str]]:
+    """The local Jacobians (of, wrt) from z_n down to ``wrt``: z3→H2, H2→z2, z2→W2 for "W2"."""
+    pairs = []
+    for k in range(n, 0, -1):
+        if wrt in (f"z{k}",):
+            return pairs
+        if wrt == f"W{k}":
+            return pairs + [(f"z{k}", f"W{k}")]
+        below = "x" if k == 1 else f"H{k - 1}"
+        pairs.append((f"z{k}", below))
+        if wrt == below:
+            return pairs
+        pairs.append((below, f"z{k - 1}"))
+    return pairs

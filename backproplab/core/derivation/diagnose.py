@@ -9,44 +9,22 @@ transpose, W_k → W_k[1:], a matrix product → ⊙, the 1/B, a wrong tensor) t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
 from functools import cached_property
 
 import numpy as np
 
 from ..jacobian import format_shape
+from .compare import ATOL_FRACTION, RTOL, Context, close, matmul_operands as _matmul_operands, \
+    right_text as _right
 from .evaluate import Evaluator, Failure
-from .names import Names, Target, UnknownName, _split
-from .nodes import BinOp, Call, Deriv, Index, Name, Node, Num, Ones, Transpose, walk
+from .names import Names, UnknownName, _split
+from .nodes import Deriv, Index, Name, Node, Num, walk
+from .repair import search_repair
 
 #: The mistake codes, in the order a message lists them.
 MISTAKES = ("parse-error", "unknown-name", "bias-row-kept", "elementwise-as-matrix-product",
             "wrong-order", "transposed", "missing-derivative", "missing-batch-mean", "one-column",
             "local-jacobian-as-vector", "shape-mismatch", "wrong-value", "wrong-claimed-shape")
-RTOL, ATOL_FRACTION = 1e-4, 1e-5
-#: The most variant expressions evaluated in the search for a one-edit repair.
-MAX_VARIANTS = 200
-#: The work units (nodes evaluated, products by their size) the whole search may spend: a
-#: deterministic bound, so that a long or costly expression gets its verdict in milliseconds.
-SEARCH_WORK = 800
-
-
-def close(a: np.ndarray | None, b: np.ndarray | None) -> bool:
-    """Equal shapes and values within float32 tolerance (relative 1e-4, absolute 1e-5·max|b|)."""
-    if a is None or b is None or a.shape != b.shape:
-        return False
-    if a.size == 0:
-        return True
-    mag = np.abs(b)
-    atol = ATOL_FRACTION * max(float(mag.max()), 1e-12)
-    if a.size > 4096:  # most comparisons fail: reject on a strided sample before the full check
-        step = a.size // 1024
-        sa, sb = a.reshape(-1)[::step], b.reshape(-1)[::step]
-        if not (np.abs(sa - sb) <= atol + RTOL * np.abs(sb)).all():
-            return False
-    return bool((np.abs(a - b) <= atol + RTOL * mag).all())
-
-
 def crossed(grad_of: str, layer: int, n: int) -> set[int]:
     """The hidden activations the chain from L passes to reach dL/d<grad_of><layer>."""
     if grad_of in ("z", "W", "b"):
@@ -54,23 +32,6 @@ def crossed(grad_of: str, layer: int, n: int) -> set[int]:
     if grad_of == "H":
         return set(range(layer + 1, n))
     return set()
-
-
-@dataclass
-class Context:
-    """Everything the diagnosis reads: the names, the target, the tree, the result."""
-
-    names: Names
-    target: Target
-    text: str
-    rhs: Node
-    dialect: str
-    value: np.ndarray | None
-    failure: Failure | None
-    claim: tuple[int, ...] | None
-
-    def src(self, node: Node) -> str:
-        return " ".join(self.text[node.pos:node.end].split())
 
 
 class Diagnosis:
@@ -320,31 +281,9 @@ class Diagnosis:
         if not self.found:
             self.add("shape-mismatch", f"{f.message}. {_right(ctx)}")
 
-    # ------------------------------------------------------------ the search
     def search(self) -> tuple[str, str] | None:
         """The first one-edit change of the expression that makes it equal the target."""
-        ctx, truth = self.ctx, self.ctx.target.value
-        if truth is None:
-            return None
-        budget, keep, work = MAX_VARIANTS, [], [SEARCH_WORK]
-        for code, text, root in _edits(ctx, self.values):
-            budget -= 1
-            if budget < 0 or work[0] < 0:
-                return None
-            # An edit rebuilds only the path to the root: the untouched subtrees keep their
-            # identity, so their values are reused (``keep`` holds the new trees alive, so
-            # that no id is reused while the memo lives).
-            keep.append(root)
-            ev = Evaluator(ctx.names, ctx.text, ctx.dialect, record=False, budget=work)
-            ev.values = self.values.copy()
-            try:
-                v = ev.value(root)
-            except (Failure, UnknownName):
-                continue
-            if close(v, truth):
-                return code, f"{text}: with that one change your expression equals the trace's " \
-                             f"{ctx.target.name}. {_right(ctx)}"
-        return None
+        return search_repair(self.ctx, self.values)
 
     def _derivative_tags(self) -> tuple[dict[int, int], dict[int, tuple[int, str]]]:
         """Sub-expressions equal to layer j's activation derivative, and to another activation's."""
@@ -376,10 +315,6 @@ class Diagnosis:
 
 
 # ------------------------------------------------------------------ helpers
-def _rebuild(root, old, new, parents):
-    return rebuild(root, old, new, parents)
-
-
 def _other_derivatives(names: Names, j: int) -> list[tuple[str, np.ndarray]]:
     """The derivatives other activations would have at layer j, where they differ from the real one."""
     H, z = names.net.H[j], names.net.z[j]  # (B, n_j)
@@ -402,18 +337,6 @@ def _all_values(ctx: Context) -> dict[int, np.ndarray]:
     return ev.values
 
 
-def _matmul_operands(node: Node, values) -> tuple[Node, Node] | None:
-    if isinstance(node, BinOp) and node.op == "matmul":
-        return node.a, node.b
-    if isinstance(node, BinOp) and node.op == "implicit":
-        va, vb = values.get(id(node.a)), values.get(id(node.b))
-        if va is not None and vb is not None and va.shape != vb.shape:
-            return node.a, node.b
-    if isinstance(node, Call) and node.func in ("np.dot", "np.matmul", "dot") and len(node.args) == 2:
-        return node.args[0], node.args[1]
-    return None
-
-
 def _gradient_of(names: Names, node: Node) -> tuple[str, int] | None:
     try:
         if isinstance(node, Name):
@@ -429,10 +352,6 @@ def _gradient_of(names: Names, node: Node) -> tuple[str, int] | None:
 
 def _vector_like(shape) -> bool:
     return len(shape) <= 1 or (len(shape) == 2 and 1 in shape)
-
-
-def _right(ctx: Context) -> str:
-    return f"The right form: {ctx.target.name} = {ctx.target.answer}." if ctx.target.answer else ""
 
 
 def _batch_text(ctx: Context) -> str:
@@ -482,88 +401,3 @@ def _no_derivative_variant(ctx: Context):
     return j, names.orient(row) * scale
 
 
-_CHILD_FIELDS = {"BinOp": ("a", "b"), "Call": ("args",), "Ones": ("inner",), "Transpose": ("x",),
-                 "Index": ("x",), "Power": ("x",), "Neg": ("x",)}
-
-
-def rebuild(root: Node, old: Node, new: Node, parents: dict[int, Node] | None = None) -> Node:
-    """``root`` with the node ``old`` (by identity) replaced by ``new``: only the path from
-    ``old`` up to the root is rebuilt, so every other subtree keeps its identity."""
-    parents = parents if parents is not None else {id(c): p for p in walk(root) for c in p.children()}
-    child, node = old, new
-    while child is not root:
-        parent = parents[id(child)]
-        changes = {}
-        for name in _CHILD_FIELDS[type(parent).__name__]:
-            v = getattr(parent, name)
-            if v is child:
-                changes[name] = node
-            elif isinstance(v, tuple) and any(x is child for x in v):
-                changes[name] = tuple(node if x is child else x for x in v)
-        child, node = parent, replace(parent, **changes)
-    return node
-
-
-def _edits(ctx: Context, values):
-    """(code, description, new tree) for each one-edit variant, most telling first."""
-    root, src, names = ctx.rhs, ctx.src, ctx.names
-    span = lambda n: {"pos": n.pos, "end": n.end}  # noqa: E731
-    nodes = list(walk(root))
-    parents = {id(c): p for p in nodes for c in p.children()}
-
-    def rebuild(root, old, new):  # noqa: F811  the path-only rebuild with this tree's parents
-        return _rebuild(root, old, new, parents)
-
-    if names.convention == "row-folded":
-        for n in nodes:
-            if isinstance(n, Name) and _split(n.key)[1] == "W" and not _split(n.key)[0]:
-                yield ("bias-row-kept", f"use {src(n)}[1:], the rows after the bias row, where {src(n)} "
-                                        f"stands", rebuild(root, n, Index(n, ((1, None),), **span(n))))
-    for n in nodes:
-        pair = _matmul_operands(n, values)
-        if pair is None:
-            continue
-        a, b = pair
-        yield ("wrong-order", f"swap the factors: {src(b)} · {src(a)}, not {src(a)} · {src(b)}",
-               rebuild(root, n, BinOp("matmul", b, a, "·", **span(n))))
-        yield ("elementwise-as-matrix-product", f"multiply {src(a)} and {src(b)} elementwise (⊙), not "
-                                                f"by a matrix product",
-               rebuild(root, n, BinOp("elementwise", a, b, "⊙", **span(n))))
-        ua = a.x if isinstance(a, Transpose) else a
-        ub = b.x if isinstance(b, Transpose) else b
-        if ua is not a or ub is not b:
-            yield ("elementwise-as-matrix-product", f"multiply {src(ua)} and {src(ub)} elementwise (⊙), "
-                                                    f"not by a matrix product",
-                   rebuild(root, n, BinOp("elementwise", ua, ub, "⊙", **span(n))))
-    for n in nodes:  # a transpose added to a leaf or to the whole, or one dropped
-        if isinstance(n, Transpose):
-            yield ("transposed", f"drop the transpose of {src(n.x)}", rebuild(root, n, n.x))
-        elif isinstance(n, (Name, Deriv, Ones, Index)) or n is root:
-            yield ("transposed", f"transpose {src(n)}", rebuild(root, n, Transpose(n, **span(n))))
-    B = names.net.B
-    whole = lambda k: BinOp("matmul", Name(k, **span(root)), root, "", **span(root))  # noqa: E731
-    if B > 1:
-        yield ("missing-batch-mean", "divide by B, the batch size",
-               BinOp("/", root, Name("B", **span(root)), "/", **span(root)))
-    for n in nodes:
-        v = values.get(id(n))
-        if v is None:
-            continue
-        for j in names.net.D:
-            if v.shape == names.derivative(j).shape and not isinstance(n, Num):
-                yield ("missing-derivative", f"multiply {src(n)} by the activation derivative "
-                                             f"{names.derivative_text(j)} elementwise",
-                       rebuild(root, n, BinOp("elementwise", n, Name(f"@D{j}", **span(n)), "⊙", **span(n))))
-    candidates = names.candidates()
-    for n in nodes:
-        if not isinstance(n, (Name, Deriv)) or values.get(id(n)) is None:
-            continue
-        for q in candidates:
-            if q.value.shape == values[id(n)].shape and q.value is not values[id(n)]:
-                yield ("wrong-value", f"{src(n)} is the wrong tensor: {q.label} belongs there",
-                       rebuild(root, n, Name(q.key, **span(n))))
-    if B > 1:
-        yield ("wrong-value", "your expression divides by B once too often: drop one 1/B",
-               whole("B"))
-    yield ("wrong-value", "the sign is wrong: your expression is minus the right one",
-           BinOp("matmul", Num(-1.0, **span(root)), root, "", **span(root)))

@@ -175,7 +175,7 @@ class Names:
             raise UnknownName(key, self._hint(key))
         if not d and base == "H" and 0 <= k < net.n:
             label = ("x" if k == 0 else f"H{k}") if not self.column else \
-                (f"A0 = xᵀ" if k == 0 else f"A{k} = H{k}ᵀ")
+                ("A0 = xᵀ" if k == 0 else f"A{k} = H{k}ᵀ")
             return Quantity(key, o(net.H[k]), label, "input" if k == 0 else "activation", k)
         if not d and base == "H" and k == net.n and self.column:
             return Quantity(key, o(net.y_hat), "ŷᵀ (the output layer's activation, the softmax)", "output", k)
