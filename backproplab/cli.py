@@ -85,6 +85,13 @@ def _add_trace(sub) -> None:
     trace.add_argument("--format", choices=("text", "markdown", "latex"), default="text", help="output format")
     trace.add_argument("--ledger", action="store_true", help="also print each backward step's chain-rule ledger")
     trace.add_argument("--data-dir", type=Path, help=DATA_HELP)
+    trace.add_argument("--check", metavar="DERIVATION",
+                       help='check your own derivation, e.g. "dL/dW2 = [1 H1]^T δ2" (exit 0 if right, 1 if not)')
+    trace.add_argument("--target", metavar="NAME", help="what --check's expression is, if it has no left side")
+    trace.add_argument("--convention", choices=("row-folded", "row-separate", "column"), default="row-folded",
+                       help="the notation of --check (row-folded: z = [1 H]·W, the package's own)")
+    trace.add_argument("--dialect", choices=("math", "numpy"), help="read --check as math or NumPy code "
+                                                                     "(default: detected)")
     trace.set_defaults(run=_trace, check=_check_trace)
 
 
@@ -242,6 +249,10 @@ def _trace(args) -> int:
               f"test images; got {args.sample}", file=sys.stderr)
         return 2
     trace = net.trace(data.x_test[args.sample:args.sample + 1], data.y_test[args.sample:args.sample + 1])
+    if args.check is not None:
+        check = trace.check_derivation(args.check, args.target, convention=args.convention, dialect=args.dialect)
+        print(check.to_markdown() if args.format == "markdown" else check.message)
+        return 0 if check.ok else 1
     if args.format == "markdown":
         print(trace.to_markdown())
     elif args.format == "latex":

@@ -283,6 +283,23 @@ class Trace:
             raise ConfigError(f"no local Jacobian ∂{of}/∂{wrt} in this network; known: {known}.")
         return self._jacobians[(of, wrt)]
 
+    # ------------------------------------------------------- derivations
+    def check_derivation(self, text: str, target: str | None = None, *, convention: str = "row-folded",
+                         dialect: str | None = None):
+        """Check a learner's derivation, e.g. "dL/dW2 = [1 H1]^T δ2", against this pass.
+
+        Returns a :class:`~backproplab.core.derivation.DerivationCheck` (see that package).
+        """
+        from .derivation import check_derivation
+
+        return check_derivation(self, text, target, convention=convention, dialect=dialect)
+
+    def chain(self, name: str):
+        """Every Jacobian factor from L down to ``name`` ("dL/dW2") with the running shapes."""
+        from .derivation import chain
+
+        return chain(self, name)
+
     # -------------------------------------------------------------- rendering
     def summary(self) -> str:
         """A deterministic text table of every step with its shape and computation."""
