@@ -45,3 +45,7 @@ class DataError(BackproplabError, ValueError):
 
 class DivergenceError(BackproplabError, ValueError):
     """Training produced a NaN or infinite loss."""
+
+
+class PixelError(BackproplabError, ValueError):
+    """Pixel values an image cannot hold: negative, NaN or infinite."""
