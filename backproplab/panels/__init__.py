@@ -6,5 +6,6 @@
 
 from .step_through import StepThroughPanel, step_through
 from .training import TrainingPanel, training_dashboard
+from .draw import DrawDigitPanel, draw_digit
 
 __all__ = ["StepThroughPanel", "TrainingPanel", "step_through", "training_dashboard"]
