@@ -38,8 +38,7 @@ def test_blank_panel_says_what_to_do(net):
     assert panel.control("bpl-draw-step").disabled
     assert "all 0 (nothing drawn yet)" in _alt(panel.control("bpl-draw-input").value)
     assert panel.control("bpl-draw-canvas").description.startswith("Drawing canvas, a 28 by 28 grid, blank.")
-    assert repr(panel) == ("DrawDigitPanel(MLP(784 → 100 → 10 → 10, sigmoid, float32), prediction: none "
-                           "yet. Draw a digit (0 to 9) on the grid.)")
+    assert repr(panel) == "DrawDigitPanel(MLP(784 → 100 → 10 → 10, sigmoid, float32), nothing drawn)"
 
 
 def test_a_drawn_mnist_digit_is_read_as_the_network_reads_mnist(net, digits):
@@ -58,6 +57,7 @@ def test_a_drawn_mnist_digit_is_read_as_the_network_reads_mnist(net, digits):
         assert rows[1 + label].endswith("◀ prediction") and sum("prediction" in r for r in rows[1:]) == 1
         assert rows[1 + label].startswith(f"{label} {p[label] * 100:.0f} %")
         assert not panel.control("bpl-draw-step").disabled
+        assert repr(panel) == f"DrawDigitPanel({net!r}, prediction: {label} ({p[label] * 100:.0f} %))"
 
 
 def test_text_alternatives_describe_the_pictures(net, digits):

@@ -111,8 +111,10 @@ class DrawDigitPanel(Controls, widgets.VBox):
         k = self._canvas.size // SIDE
         self._canvas.image = np.kron(arr, np.ones((k, k))) if arr.shape == (SIDE, SIDE) else arr
 
-    def __repr__(self) -> str:
-        return f"DrawDigitPanel({self._net!r}, {views.prediction_text(self.digit.probabilities)})"
+    def __repr__(self) -> str:  # short: ipywidgets cuts a widget's text/plain at 110 characters
+        probs = self.digit.probabilities
+        said = "nothing drawn" if probs is None else views.prediction_text(probs).split(" · ")[0]
+        return f"DrawDigitPanel({self._net!r}, {said})"
 
     # ---------------------------------------------------------- building
     def _build(self) -> None:
