@@ -142,3 +142,12 @@ def test_a_small_digit_drawn_in_a_corner_reaches_the_network_as_mnist_made_it(ne
     panel.draw(canvas)
     np.testing.assert_allclose(panel.digit.image, image, atol=1e-12)  # MNIST digits are fixed points
     assert panel.shown("bpl-draw-prediction").startswith(f"prediction: {label} (")
+
+
+def test_ink_from_the_browser_reaches_the_panel(net, digits):
+    # the browser's drawing arrives as a binary buffer, which the kernel hands over as a memoryview
+    panel = DrawDigitPanel(net)
+    canvas = panel.control("bpl-draw-canvas")
+    ink = (np.kron(digits[0][0], np.ones((4, 4))) * 255).round().astype(np.uint8)
+    canvas.set_state({"ink": memoryview(ink.tobytes())})
+    assert panel.shown("bpl-draw-prediction").startswith(f"prediction: {digits[1][0]} (")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import anywidget
 import numpy as np
 import traitlets
+from ipywidgets.widgets.trait_types import bytes_serialization
 
 from ..errors import ConfigError, ShapeError
 
@@ -187,7 +188,8 @@ class DrawingCanvas(anywidget.AnyWidget):
     _css = _CSS
     size = traitlets.Int(112).tag(sync=True)
     cell_px = traitlets.Int(12).tag(sync=True)
-    ink = traitlets.Bytes(b"").tag(sync=True)
+    # the browser sends a memoryview of the binary buffer: stored as bytes
+    ink = traitlets.Bytes(b"").tag(sync=True, **bytes_serialization)
     tool = traitlets.Enum(("pen", "eraser"), default_value="pen").tag(sync=True)
     pen_radius = traitlets.Float(4.5).tag(sync=True)
     eraser_radius = traitlets.Float(8.0).tag(sync=True)

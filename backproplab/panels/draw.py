@@ -120,9 +120,10 @@ class DrawDigitPanel(Controls, widgets.VBox):
     def _build(self) -> None:
         W, L, B_ = widgets, widgets.Layout, with_class
         self._error = B_(W.HTML(layout=L(display="none")), "bpl-error")
-        about = f" · {views.html.escape(self._about)}" if self._about else ""
+        about = (f'<div style="color:{views.MUTED};font-size:13px">{views.html.escape(self._about)}</div>'
+                 if self._about else "")
         self._title = B_(W.HTML(f'<div style="color:{views.TEXT};font-size:16px"><b>Draw a digit</b> '
-                                f"and watch the network read it{about}</div>"), "bpl-draw-title")
+                                f"and watch the network read it</div>{about}"), "bpl-draw-title")
         self._tool = B_(W.ToggleButtons(options=[("✎ pen", "pen"), ("⌫ eraser", "eraser")],
                                         tooltips=["draw ink", "rub ink out"],
                                         style={"button_width": "auto"}), "bpl-draw-tool")
@@ -134,7 +135,7 @@ class DrawDigitPanel(Controls, widgets.VBox):
         self._prediction = B_(W.HTML(), "bpl-draw-prediction")
         self._probabilities = B_(W.HTML(), "bpl-draw-probabilities")
         self._label = B_(W.Dropdown(options=[("the network's guess", GUESS)] + [(str(d), d) for d in range(10)],
-                                    value=GUESS, description="I meant", layout=L(width="240px")),
+                                    value=GUESS, description="I meant", layout=L(width="300px")),
                          "bpl-draw-label")
         widgets.link((self._label, "value"), (self.digit, "meant"))
         self._step = B_(W.Button(description="Step through this digit", icon="list-ol",
@@ -149,11 +150,11 @@ class DrawDigitPanel(Controls, widgets.VBox):
         pad = L(padding="0 16px 8px 0")
         drawing = W.VBox([self._canvas, W.HBox([self._tool, self._clear], layout=L(align_items="center"))],
                          layout=pad)
-        reading = W.VBox([self._prediction, self._probabilities], layout=pad)
-        row = W.HBox([drawing, W.VBox([self._input], layout=pad), reading],
+        row = W.HBox([drawing, W.VBox([self._input], layout=pad), W.VBox([self._probabilities], layout=pad)],
                      layout=L(flex_flow="row wrap", align_items="flex-start"))
         step_row = W.HBox([self._label, self._step], layout=L(align_items="center", flex_flow="row wrap"))
-        return [self._error, self._title, row, step_row, self._step_note, self._step_slot]
+        # the prediction above the pictures: in view at a projector's scale, whatever wraps below
+        return [self._error, self._title, self._prediction, row, step_row, self._step_note, self._step_slot]
 
     # ---------------------------------------------------------- callbacks
     @routes_errors

@@ -18,7 +18,7 @@ from ..viz.render import array_to_png
 
 __all__ = ["canvas_description", "input_html", "percent", "prediction_text", "probabilities_html"]
 
-INPUT_PX = 6  # screen pixels per input pixel: 168 × 168
+INPUT_PX = 5  # screen pixels per input pixel: 140 × 140
 TEXT, MUTED, BAR, ACCENT = "#1a1a1a", "#4d4d4d", "#1f4e79", "#0057b8"  # 17:1, 8.5:1 on white
 
 
@@ -45,11 +45,11 @@ def probabilities_html(probabilities: np.ndarray | None) -> str:
         p = 0.0 if probabilities is None else float(probabilities[digit])
         mark = " ◀ prediction" if digit == top else ""
         weight = "bold" if digit == top else "normal"
-        bar = (f'<span style="display:inline-block;width:{p * 120:.1f}px;height:12px;'
+        bar = (f'<span style="display:inline-block;width:{p * 80:.1f}px;height:12px;'
                f'background:{BAR}"></span>') if p >= 0.005 else ""
         number = "–" if probabilities is None else html.escape(percent(p))
         rows.append(f'<tr style="font-weight:{weight}"><th scope="row" style="text-align:right;'
-                    f'padding:0 6px">{digit}</th><td style="width:124px">{bar}</td>'
+                    f'padding:0 6px">{digit}</th><td style="width:84px">{bar}</td>'
                     f'<td style="text-align:right;padding:0 6px">{number}</td>'
                     f"<td>{mark}</td></tr>")
     return (f'<div style="color:{TEXT};padding-bottom:4px">probability of each digit (ŷ)</div>'
@@ -83,9 +83,9 @@ def input_html(image: np.ndarray) -> str:
     return (f'<figure style="margin:0;color:{TEXT}"><img src="{src}" width="{side}" height="{side}" '
             f'alt="{html.escape(input_alt(image))}" style="border:1px solid #595959;'
             f'image-rendering:pixelated;display:block">'
-            f'<figcaption style="max-width:{side}px;line-height:1.3;padding-top:4px">what the network '
-            f"sees: x, 28 × 28 = 784 numbers; darker = nearer 1 (ink), white = 0. The drawing fitted "
-            f"into 20 × 20 and centred by its centre of mass, as MNIST was made.</figcaption></figure>")
+            f'<figcaption style="max-width:{side + 20}px;line-height:1.3;padding-top:4px">what the '
+            f"network sees: x, 28 × 28 numbers, dark = 1 (ink), white = 0: the drawing fitted into "
+            f"20 × 20 and centred by its mass, as MNIST was made</figcaption></figure>")
 
 
 def canvas_description(ink: np.ndarray, probabilities: np.ndarray | None) -> str:
