@@ -105,7 +105,7 @@ def test_step_through_this_digit(net, digits):
 def test_mistakes_are_explained(net):
     panel = DrawDigitPanel(net)
     panel.control("bpl-draw-step").click()  # blank: the error shows in the panel
-    assert "draw a digit first" in panel.shown("bpl-error")
+    assert "draw a digit first" in panel.shown("bpl-draw-error")
     with pytest.raises(ConfigError, match="784 inputs"):
         DrawDigitPanel(MLP((100, 10)))
     with pytest.raises(ConfigError, match="MLP or None"):

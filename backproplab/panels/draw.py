@@ -79,7 +79,7 @@ class DrawDigitPanel(Controls, widgets.VBox):
     From code: ``panel.draw(image)`` puts an image on the canvas (as if drawn),
     ``panel.control("bpl-draw-clear").click()``, ``panel.shown("bpl-draw-prediction")``,
     ``panel.step_panel`` is the step-through panel once "step through this digit" was clicked.
-    CSS classes: bpl-draw-canvas, bpl-draw-tool, bpl-draw-clear, bpl-draw-input,
+    CSS classes: bpl-draw-error, bpl-draw-canvas, bpl-draw-tool, bpl-draw-clear, bpl-draw-input,
     bpl-draw-prediction, bpl-draw-probabilities, bpl-draw-label, bpl-draw-step.
     """
 
@@ -119,7 +119,7 @@ class DrawDigitPanel(Controls, widgets.VBox):
     # ---------------------------------------------------------- building
     def _build(self) -> None:
         W, L, B_ = widgets, widgets.Layout, with_class
-        self._error = B_(W.HTML(layout=L(display="none")), "bpl-error")
+        self._error = B_(W.HTML(layout=L(display="none")), "bpl-draw-error")
         about = (f'<div style="color:{views.MUTED};font-size:13px">{views.html.escape(self._about)}</div>'
                  if self._about else "")
         self._title = B_(W.HTML(f'<div style="color:{views.TEXT};font-size:16px"><b>Draw a digit</b> '

@@ -30,8 +30,8 @@ def reads(digit: int):
     return re.compile(rf"^prediction: {digit} \(\d+ %\)")
 
 
-def draw(page, panel, points) -> None:
-    """One mouse stroke through ``points``: press, move in small steps, release."""
+def draw(page, panel, points, *, while_down=None) -> None:
+    """One mouse stroke through ``points``: press, move in small steps, (``while_down()``,) release."""
     canvas = panel.locator(".bpl-draw-canvas canvas")
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
@@ -40,6 +40,8 @@ def draw(page, panel, points) -> None:
     page.mouse.down()
     for x, y in xy[1:]:
         page.mouse.move(x, y, steps=15)
+    if while_down is not None:
+        while_down()
     page.mouse.up()
 
 
@@ -65,7 +67,8 @@ def test_draw_a_one_and_a_seven_in_jupyterlab(lab, page, shot):
     expect(prediction).to_have_text(READY)
     assert_accessible(page, ".bpl-draw")
 
-    draw(page, panel, ONE)
+    # live: the prediction follows the pen before the stroke ends
+    draw(page, panel, ONE, while_down=lambda: expect(prediction).not_to_have_text(READY))
     expect(prediction).to_have_text(reads(1))
     expect(panel.locator(".bpl-draw-probabilities tr", has_text="◀ prediction")).to_contain_text("1")
     expect(panel.locator(".bpl-draw-canvas canvas")).to_have_attribute(
@@ -93,7 +96,8 @@ def test_draw_a_one_and_a_seven_in_jupyterlab(lab, page, shot):
     assert_accessible(page, ".bpl-draw", exclude=(".bpl-step-through",))
     record_axe(page, ".bpl-draw .bpl-step-through", "step-through-in-draw-panel")
     shot(steps, "06-draw-step-through-lab")
-    expect(panel.locator(".bpl-error")).to_be_hidden()
+    expect(panel.locator(".bpl-draw-error")).to_be_hidden()
+    expect(steps.locator(".bpl-error")).to_be_hidden()
     lab.delete_sessions()
 
 
