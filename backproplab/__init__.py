@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "load_mnist": "backproplab.data",
     "step_through": "backproplab.panels.step_through",
+    "draw_digit": "backproplab.panels",
     "training_dashboard": "backproplab.panels",
 }
 

@@ -80,3 +80,7 @@ class DivergenceError(BackproplabError, ValueError):
         super().__init__(message)
         self.epoch, self.step, self.loss, self.start_loss = epoch, step, loss, start_loss
         self.cause, self.suggested_lr, self.restored_step = cause, suggested_lr, restored_step
+
+
+class PixelError(BackproplabError, ValueError):
+    """Pixel values an image cannot hold: negative, NaN or infinite."""

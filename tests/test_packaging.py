@@ -24,6 +24,9 @@ def test_environment_yml_lists_every_runtime_dependency():
         m = re.match(r"^  - ([A-Za-z0-9_.-]+)(.*)$", line)
         if m and m.group(1) not in ("pip", "python"):
             conda[m.group(1).lower()] = m.group(1) + m.group(2).strip()
+        m = re.match(r"^      - ([A-Za-z0-9_.][A-Za-z0-9_.-]*)([^#]*)", line)  # pip: what conda-forge lacks
+        if m:
+            conda[m.group(1).lower()] = m.group(1) + m.group(2).strip()
     missing = {n for n in wanted if n not in conda}
     assert not missing, f"environment.yml lacks {sorted(missing)}"
     for name, spec in conda.items():

@@ -11,5 +11,6 @@
 
 from .step_through import StepThroughPanel
 from .training import TrainingPanel, training_dashboard
+from .draw import DrawDigitPanel, draw_digit
 
 __all__ = ["StepThroughPanel", "TrainingPanel", "training_dashboard"]
