@@ -1,7 +1,7 @@
 """The package's exceptions: every user mistake raises one of these.
 
 Each message says what was expected, what came, and how to fix it. They subclass
-ValueError or TypeError so that ordinary ``except ValueError`` code still works.
+ValueError, TypeError or OSError so that ordinary ``except ValueError`` code still works.
 """
 
 from __future__ import annotations
@@ -19,8 +19,12 @@ class DTypeError(BackproplabError, TypeError):
     """An array has a dtype the operation cannot use."""
 
 
+class InputTypeError(BackproplabError, TypeError):
+    """A value is not of a usable kind at all (None where arrays belong, a string for a number...)."""
+
+
 class NonFiniteError(BackproplabError, ValueError):
-    """An input holds NaN or infinity."""
+    """An input holds NaN or infinity, or values that become infinite in the network's dtype."""
 
 
 class LabelError(BackproplabError, ValueError):
@@ -31,17 +35,44 @@ class ConfigError(BackproplabError, ValueError):
     """A configuration value (activation name, layer sizes, learning rate...) is invalid."""
 
 
+class TooLargeError(ConfigError):
+    """A size would need more memory than the package allows; the message gives both numbers."""
+
+
 class JacobianTooLargeError(BackproplabError, ValueError):
     """A full Jacobian would have too many entries to materialise."""
 
 
 class ModelFileError(BackproplabError, ValueError):
-    """A file is not a backproplab model, or is damaged."""
+    """A file is not a backproplab model, or is damaged, or cannot be read."""
 
 
 class DataError(BackproplabError, ValueError):
     """A data file is missing, truncated, corrupted or not what it claims to be."""
 
 
+class OutputPathError(BackproplabError, OSError):
+    """A file cannot be written where it was asked to go (missing or read-only folder...)."""
+
+
 class DivergenceError(BackproplabError, ValueError):
-    """Training produced a NaN or infinite loss."""
+    """Training diverged: a NaN or infinite loss, or a loss far above where it started.
+
+    Raised by :meth:`~backproplab.core.training.Trainer.run` after the network's
+    weights were restored to those of the last good step. Besides the message,
+    which says what to change, it carries the facts a panel may show:
+
+    ``epoch``, ``step``  where it was detected (1-based; ``step`` counts steps of the run)
+    ``loss``             the batch loss that was refused (may be nan or inf)
+    ``start_loss``       the reference it was compared with (the first loss, at least ln C)
+    ``cause``            ``"learning_rate"`` or ``"data"`` (inputs far outside [0, 1])
+    ``suggested_lr``     a learning rate to try (``None`` when the data is the problem)
+    ``restored_step``    the step whose weights the network now holds (0: as before the run)
+    """
+
+    def __init__(self, message: str, *, epoch: int = 0, step: int = 0, loss: float = float("nan"),
+                 start_loss: float = float("nan"), cause: str = "learning_rate",
+                 suggested_lr: float | None = None, restored_step: int = 0) -> None:
+        super().__init__(message)
+        self.epoch, self.step, self.loss, self.start_loss = epoch, step, loss, start_loss
+        self.cause, self.suggested_lr, self.restored_step = cause, suggested_lr, restored_step

@@ -37,7 +37,12 @@ def find_notebooks(notebook_dir: str | os.PathLike | None = None) -> Path:
 
 def build_command(notebook_dir: Path, *, voila: bool = False, port: int | None = None,
                   open_browser: bool = True) -> list[str]:
-    """The command line that serves ``notebook_dir`` with JupyterLab, or its classroom page with Voilà."""
+    """The command line that serves ``notebook_dir`` with JupyterLab, or its classroom page with Voilà.
+
+    ``port`` must be in 1..65535 (ConfigError otherwise: JupyterLab would pick another one silently).
+    """
+    if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535):
+        raise ConfigError(f"port must be a whole number in 1..65535, such as 8888; got {port!r}.")
     if voila:
         page = notebook_dir / CLASSROOM
         if not page.is_file():

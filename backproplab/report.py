@@ -6,15 +6,18 @@ import json
 import os
 from pathlib import Path
 
-from ._files import atomic_write
+from ._files import atomic_write, check_output_folder
 from .core.history import History
 from .viz import ConfusionFigure, CurvesFigure, FiltersFigure
 
 
 def write_report(folder: str | os.PathLike, net, history: History, *, settings: dict | None = None) -> list[Path]:
-    """Write the report's four files into ``folder`` (created if needed); return their paths."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write the report's four files into ``folder`` (created if needed); return their paths.
+
+    Raises :class:`~backproplab.errors.OutputPathError` when ``folder`` is a file
+    or cannot be written; call :func:`check_report_folder` before training to learn it early.
+    """
+    folder = check_report_folder(folder)
     written = []
     filters = FiltersFigure(n_filters=net.sizes[1], image_shape=_image_shape(net.n_features))
     filters.update(net.weights[0], title=f"W1 filters after {len(history.epochs)} epochs")
@@ -32,6 +35,11 @@ def write_report(folder: str | os.PathLike, net, history: History, *, settings: 
         f.write(json.dumps(metrics, indent=2).encode())
     written.append(folder / "metrics.json")
     return written
+
+
+def check_report_folder(folder: str | os.PathLike) -> Path:
+    """Check (and create) the report folder before the work that fills it; return it."""
+    return check_output_folder(folder)
 
 
 def _image_shape(n_features: int) -> tuple[int, int]:

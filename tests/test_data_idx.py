@@ -170,3 +170,14 @@ def test_parse_idx_checks_length_of_bytes() -> None:
         parse_idx(good[:-1])
     with pytest.raises(DataError, match=r"labels\.bin is longer than its header says"):
         parse_idx(good + b"\x00", source="labels.bin")
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_header_promising_more_than_the_file_holds_is_refused_before_allocating(tmp_path, compress):
+    content = bytes([0, 0, 8, 3]) + (65535).to_bytes(4, "big") * 3 + b"x" * 12  # 28 bytes claiming 65535³
+    path = tmp_path / "huge"
+    path.write_bytes(gzip.compress(content) if compress else content)
+    message = (r"need 281,462,092,005,391 bytes, and a \d+-byte gzip file decompresses to at most"
+               if compress else r"promises 281462092005391 bytes, it holds only 28")
+    with pytest.raises(DataError, match=message):
+        read_idx(path)

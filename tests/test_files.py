@@ -5,6 +5,7 @@ import os
 import pytest
 
 from backproplab._files import atomic_write
+from backproplab.errors import OutputPathError
 
 
 def test_writes_the_new_content(tmp_path):
@@ -26,7 +27,7 @@ def test_failing_midway_keeps_the_old_file_and_leaves_no_temp_file(tmp_path):
 
 
 def test_missing_folder_is_named_with_the_fix(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"folder .*nope does not exist. Create it first"):
+    with pytest.raises(OutputPathError, match=r"nope: the folder does not exist. Create it first"):
         with atomic_write(tmp_path / "nope" / "a.bin"):
             pass
 

@@ -86,16 +86,89 @@ def test_stop_ends_the_run_between_steps(mnist_small):
     assert seen == [1, 2, 3]
 
 
-def test_divergence_is_caught_and_the_last_good_weights_are_kept(mnist_small):
+def _replay(net, x, y, n_steps, **settings):
+    """The weights after the first ``n_steps`` steps of the same run, taken by a fresh trainer."""
+    for _ in zip(range(n_steps), Trainer(net, **settings).run(x, y)):  # range first: no extra step
+        pass
+    return net.weights
+
+
+@pytest.mark.parametrize("lr,activation", [(1e30, "relu"), (1e6, "sigmoid")])
+def test_divergence_stops_restores_the_last_good_step_and_names_the_learning_rate(mnist_small, lr, activation):
     x, y = mnist_small.x_train[:2000], mnist_small.y_train[:2000]
-    net = MLP(activation="relu", seed=0)
+    net, start = MLP(activation=activation, seed=0), MLP(activation=activation, seed=0)
     last = []
-    with pytest.raises(DivergenceError, match=r"the loss became (nan|inf).*smaller learning rate \(lr=1e\+29"):
-        for r in Trainer(net, epochs=3, lr=1e30, momentum=0.0).run(x, y):
+    with pytest.raises(DivergenceError) as info:
+        for r in Trainer(net, epochs=3, lr=lr, momentum=0.0).run(x, y):
             last.append(r)
-    assert last, "it should take at least one finite step first"
-    assert all(np.isfinite(W).all() for W in net.weights)
-    assert np.isfinite(net.loss(x[:100], y[:100]))
+    err = info.value
+    assert last, "it should take at least one step first"
+    assert err.cause == "learning_rate" and err.suggested_lr == pytest.approx(lr / 10)
+    assert f"try lr={lr / 10:g} instead of {lr:g}" in str(err)
+    assert err.step == len(last) + 1 and err.restored_step < err.step
+    assert not np.isfinite(err.loss) or err.loss > 10 * err.start_loss
+    # the restored weights are exactly those after `restored_step` steps of the same run
+    for a, b in zip(net.weights, _replay(start, x, y, err.restored_step, epochs=3, lr=lr, momentum=0.0)):
+        np.testing.assert_array_equal(a, b)
+    assert net.loss(x[:200], y[:200]) < 10 * err.start_loss
+
+
+def test_huge_float64_inputs_are_named_as_the_problem_not_the_learning_rate(mnist_small):
+    x, y = mnist_small.x_train[:500].astype(np.float64) * 1e298, mnist_small.y_train[:500]
+    with pytest.raises(DivergenceError, match=r"The data is the problem: the inputs reach \|x\| = 2.55e\+300.*"
+                                              r"Scale them first") as info:
+        list(Trainer(MLP(activation="relu", dtype=np.float64)).run(x, y))
+    assert info.value.cause == "data" and info.value.suggested_lr is None
+    assert "smaller learning rate will not fix" in str(info.value)
+    with pytest.raises(NonFiniteError, match=r"beyond float32's range.*Scale the data"):
+        list(Trainer(MLP()).run(x, y))  # a float32 net refuses them before the first step
+
+
+def test_a_second_run_starts_with_zero_momentum_like_a_new_trainer(mnist_small):
+    x, y = mnist_small.x_train[:320], mnist_small.y_train[:320]
+    settings = dict(epochs=1, lr=0.1, momentum=0.9, batch_size=32)
+    net, reference = MLP(seed=3), MLP(seed=3)
+    trainer = Trainer(net, **settings)
+    list(trainer.run(x, y))
+    list(trainer.run(x, y))
+    list(Trainer(reference, **settings).run(x, y))
+    list(Trainer(reference, **settings).run(x, y))
+    for a, b in zip(net.weights, reference.weights):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_batch_larger_than_the_data_is_sized_by_the_data():
+    X, y = np.random.default_rng(0).random((500, 4)), np.arange(500) % 2
+    records = list(Trainer(MLP((4, 3, 2)), epochs=2, batch_size=10**9).run(X, y))
+    assert [r.samples_seen for r in records] == [500, 1000] and records[0].steps_per_epoch == 1
+
+
+def test_a_batch_too_large_for_memory_is_refused_before_training(monkeypatch):
+    from backproplab.core import validation
+    from backproplab.errors import TooLargeError
+
+    monkeypatch.setattr(validation, "MAX_BATCH_ENTRIES", 1000)
+    X, y = np.zeros((500, 4)), np.zeros(500, int)
+    with pytest.raises(TooLargeError, match=r"a batch of 500 samples .* needs 4,500 activations.*"
+                                            r"the limit is 1,000. Use batch_size ≤ 111"):
+        next(Trainer(MLP((4, 3, 2)), batch_size=600).run(X, y))
+
+
+def test_evaluate_in_several_chunks_equals_the_loss_of_the_whole_set():
+    rng = np.random.default_rng(5)
+    net = MLP((6, 5, 3), seed=1, dtype=np.float64)
+    X, y = rng.random((23, 6)), rng.integers(0, 3, 23)
+    result = evaluate(net, X, y, chunk=5)  # chunks of 5, 5, 5, 5, 3
+    # independent reference: the mean of −log p_y from a float64 softmax written out here
+    W1, W2 = net.weights
+    H = 1 / (1 + np.exp(-(W1[0] + X @ W1[1:])))
+    z = W2[0] + H @ W2[1:]
+    logp = z - z.max(axis=1, keepdims=True)
+    logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
+    assert result.loss == pytest.approx(-logp[np.arange(23), y].mean(), rel=1e-12)
+    assert result.loss == pytest.approx(net.loss(X, y), rel=1e-12)
+    np.testing.assert_array_equal(result.predictions, z.argmax(axis=1))
+    assert result.accuracy == pytest.approx(np.mean(z.argmax(axis=1) == y))
 
 
 @pytest.mark.parametrize("kwargs,message", [

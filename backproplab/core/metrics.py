@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..errors import ConfigError
 from .ops import SoftmaxCrossEntropy
 from .pixels import pixels_to_unit
 from .validation import check_images
@@ -42,17 +43,22 @@ class Evaluation(NamedTuple):
 def evaluate(net, X: np.ndarray, y: np.ndarray, *, chunk: int = 1000) -> Evaluation:
     """Evaluate ``net`` on X (n, n_features) in chunks, so memory stays small.
 
-    uint8 images are converted chunk by chunk, never as a whole.
+    uint8 images are converted chunk by chunk, never as a whole. Raises
+    NonFiniteError instead of returning a NaN loss when the pass overflows.
     """
-    X = check_images(X, net.n_features)
+    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+        raise ConfigError(f"chunk must be a whole number ≥ 1, such as 1000; got {chunk!r}.")
+    X = check_images(X, net.n_features, dtype=net.dtype)
     y = net._labels(y, len(X))
     preds = np.empty(len(X), dtype=np.int64)
     total = 0.0
     for start in range(0, len(X), chunk):
         Xb = pixels_to_unit(X[start:start + chunk], net.dtype)  # (chunk, n_features)
         yb = y[start:start + chunk]
-        logits = net._forward(Xb)[-1].z  # (chunk, C)
-        total += SoftmaxCrossEntropy.forward(logits, yb)[0] * len(yb)
+        with np.errstate(over="ignore", invalid="ignore"):
+            logits = net._forward(Xb)[-1].z  # (chunk, C)
+            loss = SoftmaxCrossEntropy.forward(logits, yb)[0]
+        total += net._finite(loss, Xb) * len(yb)
         preds[start:start + chunk] = logits.argmax(axis=1)
     cm = confusion_matrix(y, preds, net.n_classes)
     return Evaluation(total / max(len(X), 1), accuracy(y, preds), cm, preds)

@@ -12,10 +12,10 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from .._files import atomic_write
-from ..errors import ConfigError, DTypeError, ModelFileError, ShapeError
+from .._files import atomic_write, check_output_file
+from ..errors import DTypeError, InputTypeError, ModelFileError, NonFiniteError, ShapeError
 from .ops import Affine, AffineCache, Softmax, SoftmaxCrossEntropy, get_activation
-from .validation import as_inputs, as_labels
+from .validation import as_inputs, as_labels, check_seed, check_sizes
 
 FORMAT = "backproplab-mlp-1"
 CLASSIC_SIZES = (784, 100, 10, 10)
@@ -42,6 +42,8 @@ class MLP:
 
     ``MLP()`` is the classic network 784 → 100 → 10 → 10 with sigmoid hidden
     layers. ``weights[k]`` is W_{k+1} of shape (n_in + 1, n_out), bias row first.
+    Sizes needing more than ``validation.MAX_WEIGHTS`` weights are refused
+    (:class:`~backproplab.errors.TooLargeError`) before anything is allocated.
     """
 
     def __init__(
@@ -52,12 +54,15 @@ class MLP:
         seed: int | None = 0,
         dtype: type | np.dtype = np.float32,
     ) -> None:
-        self.sizes = _check_sizes(sizes)
+        self._configure(sizes, activation, dtype, seed)
+        rng = np.random.default_rng(self.seed)
+        self.weights = [self._init_weight(rng, a, b) for a, b in zip(self.sizes, self.sizes[1:])]
+
+    def _configure(self, sizes, activation, dtype, seed) -> None:
+        self.sizes = check_sizes(sizes)
         self._activation = get_activation(activation)
         self.dtype = _check_dtype(dtype)
-        self.seed = seed
-        rng = np.random.default_rng(seed)
-        self.weights = [self._init_weight(rng, a, b) for a, b in zip(self.sizes, self.sizes[1:])]
+        self.seed = check_seed(seed)
 
     def _init_weight(self, rng: np.random.Generator, n_in: int, n_out: int) -> np.ndarray:
         # Glorot/Xavier uniform, He uniform for ReLU; the bias row starts at zero.
@@ -133,8 +138,14 @@ class MLP:
 
     # -------------------------------------------------------- public methods
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities ŷ (n, n_classes) for inputs X (n, n_features)."""
-        return self._predict_proba(self._inputs(X))
+        """Class probabilities ŷ (n, n_classes) for inputs X (n, n_features).
+
+        Raises NonFiniteError rather than return NaN when the pass overflows.
+        """
+        X = self._inputs(X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            P = self._predict_proba(X)  # (n, C)
+        return self._finite(P, X)
 
     def predict(self, X) -> np.ndarray:
         """Predicted class labels (n,) for inputs X (n, n_features)."""
@@ -143,12 +154,21 @@ class MLP:
     def loss(self, X, y) -> float:
         """Mean cross-entropy of the network on X (n, n_features) with labels y (n,)."""
         X = self._inputs(X)
-        return SoftmaxCrossEntropy.forward(self._forward(X)[-1].z, self._labels(y, len(X)))[0]
+        y = self._labels(y, len(X))
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss = SoftmaxCrossEntropy.forward(self._forward(X)[-1].z, y)[0]
+        return self._finite(loss, X)
 
     def loss_and_gradients(self, X, y) -> tuple[float, list[np.ndarray]]:
         """Mean cross-entropy and its gradients dL/dW_k, each shaped like W_k."""
         X = self._inputs(X)
-        return self._loss_and_gradients(X, self._labels(y, len(X)))
+        y = self._labels(y, len(X))
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, grads = self._loss_and_gradients(X, y)
+        self._finite(loss, X)
+        for g in grads:
+            self._finite(g, X)
+        return loss, grads
 
     def trace(self, x, y):
         """Record one forward and backward pass on x (B, n_features), y (B,) labels.
@@ -165,6 +185,19 @@ class MLP:
     def _labels(self, y, n: int) -> np.ndarray:
         return as_labels(y, n, self.n_classes)
 
+    def _finite(self, result, X: np.ndarray):
+        """Return ``result`` if it is finite, else say why the pass overflowed."""
+        if np.all(np.isfinite(result)):
+            return result
+        largest_x = float(np.abs(X).max())
+        largest_w = max(float(np.abs(W).max()) for W in self.weights)
+        cause = (f"the inputs reach |x| = {largest_x:.3g}: scale them to about [0, 1], e.g. X / 255 for pixels"
+                 if largest_x > 1e3 else
+                 f"the weights reach |W| = {largest_w:.3g}: the network has diverged; train it again "
+                 f"with a smaller learning rate")
+        raise NonFiniteError(f"the network's pass overflowed to NaN or infinity in {np.dtype(self.dtype).name}: "
+                             f"{cause}.")
+
     # -------------------------------------------------------------- copies
     def copy(self, *, dtype=None) -> "MLP":
         """An independent copy, optionally in another float dtype."""
@@ -175,22 +208,56 @@ class MLP:
         return new
 
     def set_weights(self, weights: Sequence[np.ndarray]) -> None:
-        """Replace every W_k, checking the shapes and finiteness."""
-        weights = [np.asarray(W) for W in weights]
+        """Replace every W_k, checking the kind, shapes and finiteness first.
+
+        Raises InputTypeError (not a list of arrays), DTypeError (not real numbers),
+        ShapeError or NonFiniteError (NaN or ±inf, or beyond the network's dtype);
+        on any error the old weights are kept.
+        """
+        if weights is None or isinstance(weights, (str, bytes, dict)) or not hasattr(weights, "__len__"):
+            raise InputTypeError(
+                f"weights must be a list of {self.n_layers} arrays W1..W{self.n_layers} with shapes "
+                f"{self.weight_shapes}; got {type(weights).__name__}. Pass e.g. other.weights.")
+        try:
+            weights = [np.asarray(W) for W in weights]
+        except (ValueError, TypeError) as exc:
+            raise ShapeError(f"weights must be a list of rectangular arrays; one is ragged ({exc}).") from None
         if [W.shape for W in weights] != self.weight_shapes:
             raise ShapeError(
                 f"weights must have shapes {self.weight_shapes} (bias row first); got "
                 f"{[W.shape for W in weights]}."
             )
+        limit = float(np.finfo(self.dtype).max)
+        for k, W in enumerate(weights, start=1):
+            if W.dtype.kind not in "fiub" or W.dtype.hasobject:
+                raise DTypeError(f"W{k} must hold real numbers; got dtype {W.dtype}. Convert it first, "
+                                 f"e.g. W.astype(np.float32) (complex weights are not supported).")
+            finite = np.isfinite(W) if W.dtype.kind == "f" else np.ones(W.shape, bool)
+            if not finite.all():
+                bad = np.argwhere(~finite)[0]
+                raise NonFiniteError(
+                    f"W{k} holds {np.count_nonzero(~finite)} NaN or infinite value(s), the first at "
+                    f"row {bad[0]}, column {bad[1]}. Use weights from a network that trained without "
+                    f"diverging, or re-initialise it: MLP({self.sizes}).")
+            if W.size and float(np.abs(W).max()) > limit:
+                raise NonFiniteError(f"W{k} holds values beyond {np.dtype(self.dtype).name}'s range "
+                                     f"(±{limit:.3g}); they would become infinite. Use "
+                                     f"MLP(..., dtype=np.float64) or smaller weights.")
         self.weights = [np.array(W, dtype=self.dtype) for W in weights]
 
     # ------------------------------------------------------------ files
     def save(self, path: str | os.PathLike) -> Path:
-        """Save to an ``.npz`` file, atomically (temp file, then rename)."""
+        """Save to an ``.npz`` file, atomically (temp file, then rename); return the path.
+
+        ``.npz`` is appended when missing. Missing folders are created; an unusable
+        path raises :class:`~backproplab.errors.OutputPathError`. A save that is
+        killed midway leaves the old file intact; its temp file is removed by the
+        next save to the same path.
+        """
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = check_output_file(path)
         arrays = {f"W{k + 1}": W for k, W in enumerate(self.weights)}
         with atomic_write(path) as f:
             np.savez(f, format=np.array(FORMAT), sizes=np.array(self.sizes),
@@ -199,42 +266,23 @@ class MLP:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "MLP":
-        """Load a network saved by :meth:`save` (no pickles are ever loaded)."""
-        path = Path(path)
-        if not path.is_file():
-            raise ModelFileError(f"no model file at {path}. Train and save one first: "
-                                 f"backproplab train --save {path.name}")
+        """Load a network saved by :meth:`save`.
+
+        No pickles are ever loaded, and only the members a model has are read,
+        each after its declared shape was checked against ``sizes``; sizes over
+        the limit are refused before any weight is read. Raises
+        :class:`~backproplab.errors.ModelFileError` naming what is wrong.
+        """
+        from .model_file import read_model
+
+        sizes, activation, weights = read_model(path, FORMAT)
+        net = cls.__new__(cls)
         try:
-            with np.load(path, allow_pickle=False) as f:
-                data = {k: f[k] for k in f.files}
-        except Exception as exc:  # zip or npy errors: not a model file at all
-            raise ModelFileError(f"{path} is not a backproplab model file ({exc}). "
-                                 f"Save models with MLP.save(path).") from None
-        if str(data.get("format", "")) != FORMAT:
-            raise ModelFileError(f"{path} is an .npz file but not a backproplab model "
-                                 f"(no format tag {FORMAT!r}). Save models with MLP.save(path).")
-        try:
-            sizes = tuple(int(n) for n in data["sizes"])
-            weights = [data[f"W{k + 1}"] for k in range(len(sizes) - 1)]
-            net = cls(sizes, activation=str(data["activation"]), dtype=weights[0].dtype)
+            net._configure(sizes, activation, weights[0].dtype, None)
             net.set_weights(weights)
-        except (KeyError, ValueError, TypeError) as exc:
+        except (ValueError, TypeError) as exc:
             raise ModelFileError(f"{path} is a damaged backproplab model: {exc}") from None
         return net
-
-
-def _check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
-    try:
-        out = tuple(int(n) for n in sizes)
-        ok = len(out) >= 2 and all(n >= 1 and n == m for n, m in zip(out, sizes))
-    except (TypeError, ValueError):
-        ok = False
-    if not ok or out[-1] < 2:
-        raise ConfigError(
-            f"sizes must list at least two positive whole layer widths, input first and "
-            f"at least 2 classes last, e.g. (784, 100, 10, 10); got {sizes!r}."
-        )
-    return out
 
 
 def _check_dtype(dtype) -> type:

@@ -3,7 +3,8 @@
 The trainer never prints: the CLI prints the records, panels draw them, tests
 assert on them. Stop it between steps by leaving the loop (or calling
 :meth:`Trainer.stop` from another thread); the network is always left with the
-weights of a completed step.
+weights of a completed step, every layer from the same step, even when Ctrl-C
+(KeyboardInterrupt) arrives in the middle of an update.
 """
 
 from __future__ import annotations
@@ -15,11 +16,18 @@ from typing import Iterator, NamedTuple
 
 import numpy as np
 
-from ..errors import ConfigError, DivergenceError
+from ..errors import ConfigError, DivergenceError, InputTypeError
 from .metrics import evaluate
 from .ops import SoftmaxCrossEntropy
 from .pixels import pixels_to_unit
-from .validation import check_images
+from .validation import as_labels, check_batch_size, check_images, check_seed, data_scale
+
+#: A step whose loss exceeds this many times the run's starting loss (at least ln C) is bad;
+DIVERGENCE_FACTOR = 10.0
+#: this many bad steps in a row, or one NaN / infinite loss, is divergence.
+DIVERGENCE_PATIENCE = 3
+#: Inputs larger than this (in absolute value) are "the data is the problem" when a run diverges.
+LARGE_INPUT = 1e3
 
 
 class Progress(NamedTuple):
@@ -66,6 +74,16 @@ class Trainer:
     on small machines; ``None`` leaves BLAS alone. The limit is process-wide and
     lasts from the run's first step until the run ends or is closed, so while a
     run is paused (not iterated) other NumPy code also uses one BLAS thread.
+
+    Each :meth:`run` is a fresh run of SGD from the network's current weights: the
+    momentum starts at zero, the learning rate at ``lr`` (epoch 1) and the shuffling
+    at ``seed``. A second ``run`` therefore equals ``Trainer(net, same settings).run``;
+    it never carries the previous run's momentum over.
+
+    Divergence: a NaN or infinite loss, or a batch loss above ``DIVERGENCE_FACTOR``
+    times the run's first loss (at least ln C) for ``DIVERGENCE_PATIENCE`` steps in a
+    row, stops the run with :class:`~backproplab.errors.DivergenceError` after the
+    weights of the last step whose loss was fine are restored.
     """
 
     def __init__(self, net, *, epochs: int = 10, lr: float = 0.1, batch_size: int = 32,
@@ -82,10 +100,13 @@ class Trainer:
             _check_number("blas_threads", blas_threads, "a whole number ≥ 1, or None", integer=True, low=1)
         self.net, self.epochs, self.lr, self.batch_size = net, int(epochs), float(lr), int(batch_size)
         self.momentum, self.lr_decay = float(momentum), float(lr_decay)
-        self.seed, self.shuffle, self.blas_threads = seed, shuffle, blas_threads
-        self.confusion, self.snapshots = confusion, snapshots
+        for name, flag in (("shuffle", shuffle), ("confusion", confusion), ("snapshots", snapshots)):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise ConfigError(f"{name} must be True or False; got {flag!r}.")
+        self.seed, self.shuffle, self.blas_threads = check_seed(seed), bool(shuffle), blas_threads
+        self.confusion, self.snapshots = bool(confusion), bool(snapshots)
         self._stop_requested = False
-        self._velocity = [np.zeros_like(W) for W in net.weights]
+        self._velocity: list[np.ndarray] = []
 
     def __repr__(self) -> str:
         return (f"Trainer({self.net!r}, epochs={self.epochs}, lr={self.lr}, batch_size={self.batch_size}, "
@@ -100,26 +121,39 @@ class Trainer:
 
         At each epoch's end, with a test set, the record carries the test loss and
         accuracy, and on request the confusion matrix and a copy of the weights.
-        Raises :class:`~backproplab.errors.DivergenceError` on a NaN or infinite
-        loss, after restoring the weights of the last finite step.
+        Raises :class:`~backproplab.errors.DivergenceError` when the run diverges
+        (see the class), after restoring the weights of the last good step; its
+        message says whether to lower the learning rate or to scale the data.
+        Everything is checked before the first step: the data, and the batch's
+        memory (``min(batch_size, len(X))`` rows are held at once).
         """
         net = self.net
-        X = check_images(X, net.n_features, name="X")
-        y = net._labels(y, len(X))
+        X = check_images(X, net.n_features, name="X", dtype=net.dtype)
+        y = as_labels(y, len(X), net.n_classes, name="y")
+        if (X_test is None) != (y_test is None):
+            given, missing = ("X_test", "y_test") if y_test is None else ("y_test", "X_test")
+            raise InputTypeError(f"{given} was given but {missing} is None; pass both test arrays, "
+                                 f"or neither to train without a test set.")
         if X_test is not None:
-            X_test = check_images(X_test, net.n_features, name="X_test")
-            y_test = net._labels(y_test, len(X_test), )
+            X_test = check_images(X_test, net.n_features, name="X_test", dtype=net.dtype)
+            y_test = as_labels(y_test, len(X_test), net.n_classes, name="y_test")
+        check_batch_size(min(self.batch_size, len(X)), net.sizes)
+        yield from self._guarded(X, y, X_test, y_test)
+
+    def _guarded(self, X, y, X_test, y_test) -> Iterator[Progress]:
         self._stop_requested = False
-        limits = _blas_limits(self.blas_threads)
-        with limits:
+        with _blas_limits(self.blas_threads):
             yield from self._loop(X, y, X_test, y_test)
 
     def _loop(self, X, y, X_test, y_test) -> Iterator[Progress]:
-        net, B, n = self.net, self.batch_size, len(X)
+        net, n = self.net, len(X)
+        B = min(self.batch_size, n)
         rng = np.random.default_rng(self.seed)
         steps_per_epoch = math.ceil(n / B)
         batches = _BatchBuffers(X, B, net.dtype)
+        self._velocity = [np.zeros_like(W) for W in net.weights]  # every run starts at rest
         self._last_good = [W.copy() for W in net.weights]
+        self._good_step, guard = 0, _DivergenceGuard(self, X)
         step, seen, elapsed = 0, 0, 0.0
         for epoch in range(1, self.epochs + 1):
             order = rng.permutation(n) if self.shuffle else np.arange(n)
@@ -136,17 +170,10 @@ class Trainer:
                 with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
                     records = net._forward(Xb)
                     loss, cache = SoftmaxCrossEntropy.forward(records[-1].z, yb)
-                if not math.isfinite(loss):
-                    for W, good in zip(net.weights, self._last_good):
-                        np.copyto(W, good)
-                    raise DivergenceError(
-                        f"training diverged at epoch {epoch}, step {step + 1}: the loss became "
-                        f"{loss}. The weights of the last good step were kept. Try a smaller "
-                        f"learning rate (lr={self.lr / 10:g} instead of {self.lr:g})."
-                    )
+                good = guard.check(loss, epoch, step + 1)  # raises DivergenceError
                 # Backpropagate −lr instead of 1: every dW_k comes out as −lr · dL/dW_k, the step itself.
                 steps = net._backward(SoftmaxCrossEntropy.backward(-lr, cache), records).dW
-                self._update(steps)
+                self._update(steps, keep=good, step=step)
                 batch_correct = int(np.count_nonzero(cache[0].argmax(axis=1) == yb))
                 correct += batch_correct
                 loss_sum += loss * len(idx)
@@ -158,21 +185,35 @@ class Trainer:
                     record = self._epoch_end(record, elapsed - epoch_start, X_test, y_test)
                 yield record
 
-    def _update(self, steps: list[np.ndarray]) -> None:
+    def _update(self, steps: list[np.ndarray], *, keep: bool, step: int) -> None:
         """SGD with momentum, given steps = −lr · g:  v ← μ v + step;  W ← W + v, in place.
 
         The weights are updated in place, so arrays taken from ``net.weights`` stay
-        current; first they are copied as the last good state (they just gave a
-        finite loss), which divergence restores.
+        current. When ``keep``, they are first copied, every layer, as the last good
+        state (their loss was fine), which divergence restores. An exception while
+        the layers are being updated (Ctrl-C between two layers) restores that state
+        too, so no layer is ever a step ahead of another.
         """
-        for W, good, v, step in zip(self.net.weights, self._last_good, self._velocity, steps):
-            np.copyto(good, W)
-            if self.momentum:
-                v *= self.momentum
-                v += step
-                W += v
-            else:
-                W += step
+        weights = self.net.weights
+        if keep:
+            for W, good in zip(weights, self._last_good):
+                np.copyto(good, W)
+            self._good_step = step
+        try:
+            for W, v, dW in zip(weights, self._velocity, steps):
+                if self.momentum:
+                    v *= self.momentum
+                    v += dW
+                    W += v
+                else:
+                    W += dW
+        except BaseException:
+            self._restore()
+            raise
+
+    def _restore(self) -> None:
+        for W, good in zip(self.net.weights, self._last_good):
+            np.copyto(W, good)
 
     def _epoch_end(self, record: Progress, seconds: float, X_test, y_test) -> Progress:
         extra = {"epoch_end": True, "epoch_seconds": seconds}
@@ -184,6 +225,51 @@ class Trainer:
         if self.snapshots:
             extra["weights"] = tuple(W.copy() for W in self.net.weights)
         return record._replace(**extra)
+
+
+class _DivergenceGuard:
+    """Decides, step by step, whether a run's loss is still fine, and explains divergence."""
+
+    def __init__(self, trainer: Trainer, X: np.ndarray) -> None:
+        self.trainer, self.X = trainer, X
+        self.floor = math.log(trainer.net.n_classes)  # the loss of a uniform guess
+        self.reference: float | None = None
+        self.bad = 0
+
+    def check(self, loss: float, epoch: int, step: int) -> bool:
+        """True when ``loss`` is fine; raise DivergenceError (weights restored) when the run diverged."""
+        if self.reference is None and math.isfinite(loss):
+            self.reference = max(loss, self.floor)
+        if math.isfinite(loss) and loss <= DIVERGENCE_FACTOR * self.reference:
+            self.bad = 0
+            return True
+        self.bad += 1
+        if math.isfinite(loss) and self.bad < DIVERGENCE_PATIENCE:
+            return False
+        self.trainer._restore()
+        raise self._error(loss, epoch, step)
+
+    def _error(self, loss: float, epoch: int, step: int) -> DivergenceError:
+        t = self.trainer
+        scale = data_scale(self.X)
+        reference = self.reference if self.reference is not None else float("nan")
+        what = (f"the loss became {loss}" if not math.isfinite(loss) else
+                f"the loss stayed above {DIVERGENCE_FACTOR:g} × its start ({reference:.3g}) for "
+                f"{DIVERGENCE_PATIENCE} steps, reaching {loss:.3g}")
+        kept = (f"the weights of step {t._good_step} were restored" if t._good_step else
+                "the weights from before the run were restored")
+        facts = dict(epoch=epoch, step=step, loss=loss, start_loss=reference, restored_step=t._good_step)
+        if scale > LARGE_INPUT:
+            return DivergenceError(
+                f"training diverged at epoch {epoch}, step {step}: {what}; {kept}. The data is the problem: "
+                f"the inputs reach |x| = {scale:.3g}, far outside the [0, 1] the network expects. Scale "
+                f"them first (X / 255 for pixels, or X / np.abs(X).max()); a smaller learning rate will "
+                f"not fix this.", cause="data", suggested_lr=None, **facts)
+        hint = (f" (the inputs reach |x| = {scale:.3g}; scaling them to [0, 1] helps too)" if scale > 10 else "")
+        return DivergenceError(
+            f"training diverged at epoch {epoch}, step {step}: {what}; {kept}. The learning rate is too "
+            f"large: try lr={t.lr / 10:g} instead of {t.lr:g}{hint}.",
+            cause="learning_rate", suggested_lr=t.lr / 10, **facts)
 
 
 class _BatchBuffers:

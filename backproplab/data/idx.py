@@ -45,6 +45,7 @@ IDX_DTYPES: dict[int, np.dtype] = {
 _CODE_OF_KIND = {(dt.kind, dt.itemsize): code for code, dt in IDX_DTYPES.items()}
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20  # decompress 1 MiB at a time, straight into the output buffer
+_DEFLATE_MAX_RATIO = 1032  # no deflate stream decompresses to more than 1032 times its size
 _DEFAULT_FIX = "Replace it with an intact copy of the file."
 
 
@@ -129,10 +130,13 @@ def _read_stream(
     expect_magic: int | None,
     expect_shape: Sequence[int | None] | None,
     fix: str,
+    stored: tuple[int, bool] | None = None,
 ) -> bytearray:
     magic, dtype, shape, header = _read_header(lambda n: _read_exact(stream, n), source, fix)
     _check_expected(source, magic, shape, expect_magic, expect_shape, fix)
     total = len(header) + math.prod(shape) * dtype.itemsize
+    if stored is not None:
+        _check_possible(source, dtype, shape, total, *stored, fix)
     buffer = bytearray(total)  # the only full-size allocation
     buffer[: len(header)] = header
     pos = len(header)
@@ -158,6 +162,23 @@ def _read_stream(
     return buffer
 
 
+def _check_possible(source: str, dtype: np.dtype, shape: tuple[int, ...], total: int, size: int,
+                    compressed: bool, fix: str) -> None:
+    """Refuse, before allocating, a header that promises more bytes than the file can hold."""
+    if not compressed and total > size:
+        raise DataError(
+            f"{source} is truncated: its header ({dtype.name}, shape {shape}) promises {total} bytes, "
+            f"it holds only {size}. {fix}"
+        )
+    most = size * _DEFLATE_MAX_RATIO
+    if compressed and total > most:
+        raise DataError(
+            f"{source} cannot be what its header says: {dtype.name} items of shape {shape} need "
+            f"{total:,} bytes, and a {size:,}-byte gzip file decompresses to at most {most:,}. "
+            f"The file is truncated or damaged. {fix}"
+        )
+
+
 def read_idx_bytes(
     path: PathLike,
     *,
@@ -169,7 +190,9 @@ def read_idx_bytes(
 
     The file may be raw or gzip-compressed. The header is checked against
     ``expect_magic`` and ``expect_shape`` (``None`` entries match any size)
-    *before* the data is read, and the length against the header. Decompresses
+    *before* the data is read, and the length against the header; a header that
+    promises more than the file can hold (its size, or 1032 times it for gzip,
+    deflate's largest ratio) is refused before anything is allocated. Decompresses
     straight into one ``bytearray`` of exactly the right size, so there is no
     second full-size copy. ``fix`` is the advice appended to every error.
 
@@ -186,9 +209,10 @@ def read_idx_bytes(
     with raw:
         compressed = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)
+        stored = (os.fstat(raw.fileno()).st_size, compressed)
         stream: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
         try:
-            return _read_stream(stream, str(path), expect_magic, expect_shape, fix)
+            return _read_stream(stream, str(path), expect_magic, expect_shape, fix, stored)
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             raise DataError(
                 f"{path} is a damaged gzip file ({exc}); it was probably cut off "
