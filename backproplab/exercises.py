@@ -212,7 +212,7 @@ def _one_column(a, expected, step, trace):
 
 
 def _bias_row_kept(a, expected, step, trace):
-    if (step.kind != "input gradient" or a.ndim != 2 or expected.ndim != 2
+    if not getattr(trace, "bias", True) or (step.kind != "input gradient" or a.ndim != 2 or expected.ndim != 2
             or a.shape != (expected.shape[0], expected.shape[1] + 1) or not _close(a[:, 1:], expected)):
         return None
     return ("bias-row-kept",
@@ -222,7 +222,7 @@ def _bias_row_kept(a, expected, step, trace):
 
 
 def _bias_row_missing(a, expected, step, trace):
-    if not step.target or a.shape != (expected.shape[0] - 1, expected.shape[1]) or not _close(a, expected[1:]):
+    if not getattr(trace, "bias", True) or not step.target or a.shape != (expected.shape[0] - 1, expected.shape[1]) or not _close(a, expected[1:]):
         return None
     return ("bias-row-missing",
             f"you have {format_shape(a.shape)}: rows 1: of {step.name} are right, but row 0, the "
@@ -232,7 +232,7 @@ def _bias_row_missing(a, expected, step, trace):
 
 
 def _bias_row_wrong(a, expected, step, trace):
-    if (not step.target or a.shape != expected.shape or not _close(a[1:], expected[1:])
+    if (not getattr(trace, "bias", True) or not step.target or a.shape != expected.shape or not _close(a[1:], expected[1:])
             or _close(a[:1], expected[:1])):
         return None
     return ("bias-row-wrong",
