@@ -72,6 +72,7 @@ class Step:
     ``factors`` are the chain-rule factors (Jacobians) of a backward step;
     ``operands`` and ``operator`` the efficient product that computes it
     (``"·"`` matrix product, ``"⊙"`` elementwise product, ``"−"`` difference,
+    ``"·+"`` an affine map a · b + c with the bias c broadcast over the batch,
     or a function name applied elementwise).
 
     The facts every text is rendered from: ``kind`` (a :class:`StepKind`),
@@ -124,6 +125,8 @@ class Step:
             return ""
         if self.operator in ("·", "⊙", "−"):
             body = f" {self.operator} ".join(str(f) for f in self.operands)
+        elif self.operator == "·+":
+            body = "{} · {} + {}".format(*self.operands)
         else:
             body = f"{self.operator}({', '.join(str(f) for f in self.operands)})"
         if self.batch_mean and self.kind in _GRADIENTS_OF_LOSS and self.operator == "−":
@@ -133,10 +136,15 @@ class Step:
 
     def dimension_check(self) -> str:
         """The visible check that a matrix product's inner dimensions agree."""
-        if self.operator == "·" and len(self.operands) == 2:
-            a, b = (f.shape for f in self.operands)
+        if self.operator in ("·", "·+") and len(self.operands) in (2, 3):
+            a, b = (f.shape for f in self.operands[:2])
             ok = "✓" if a[-1] == b[0] else "✗"
-            return f"inner dimensions {a[-1]} = {b[0]} {ok}; result {a[0]}×{b[-1]}"
+            text = f"inner dimensions {a[-1]} = {b[0]} {ok}; result {a[0]}×{b[-1]}"
+            if self.operator == "·+":
+                c = self.operands[2]
+                along = "column" if len(c.shape) == 2 else "row"
+                text += f"; {c.name} ({format_shape(c.shape)}) is added to each {along}"
+            return text
         if self.operator in ("⊙", "−"):
             same = len({f.shape for f in self.operands}) == 1
             return f"elementwise: the shapes agree {'✓' if same else '✗'}"
@@ -199,6 +207,9 @@ class Trace:
     network (or the input array) after recording changes nothing here.
     """
 
+    #: How the arrays are laid out; :meth:`view` gives the same pass in another convention.
+    convention = "row-folded"
+
     def __init__(self, *, steps: list[Step], description: str,
                  jacobians: dict[tuple[str, str], tuple[Callable, Callable]],
                  weights: tuple[np.ndarray, ...] = (), labels: np.ndarray | None = None,
@@ -218,6 +229,17 @@ class Trace:
         self._twin: Trace | None = None
         self._loss, self._bias = loss, bias
         self.description = description
+
+    def view(self, convention: str) -> "Trace":
+        """The same pass in ``convention``: "row-folded" (this one), "row-separate" or "column".
+
+        A read-only trace with the same API (steps, names, shapes, formulas,
+        ledgers, LaTeX, Markdown, Jacobians) whose values are the arrays in that
+        convention; see :mod:`backproplab.core.conventions` for the mapping.
+        """
+        from .conventions import view_trace
+
+        return view_trace(self, convention)
 
     @property
     def loss(self) -> str:
