@@ -25,11 +25,19 @@ step's recorded factors), never by recomputing backpropagation:
 ``"matrix-product"``        (B, B) or (n, n), where an elementwise product belongs
 ``"not-a-row"``             a 1-D array where the package keeps a row (1, n)
 ``"batch-mean"``            B times (or 1/B times) the value: the 1/B of the mean
+``"missing-derivative"``    the value the chain gives without the activation's
+                            derivative (the diagonal ∂H_j/∂z_j) of one hidden
+                            layer, or of all of them
 ``"sign"``                  minus the value
 ``"wrong-shape"``           any other shape
 ``"wrong-values"``          the right shape, other values
-``"not-an-array"``          not a finite numeric array
+``"not-an-array"``          not a finite real numeric array
 ==========================  ======================================================
+
+Tolerance: relative 1e-4, plus 1e-5 of the largest |value|, plus ten times
+what the recorded value owes to its float type (``trace.rounding_error``): the
+exact answer of a float32 trace is accepted, and no constant absolute floor
+lets a wrong answer through when every true value is tiny.
 
 Pure Python and NumPy: no widgets, no plotting.
 """
@@ -41,6 +49,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .core.jacobian import format_shape
+from .core.linear import Linear
+from .core.ops import Affine, get_activation
+from .core.trace import StepKind
 from .errors import ConfigError
 
 __all__ = ["Feedback", "check_gradient"]
@@ -108,7 +119,13 @@ def check_gradient(answer, trace, name: str = "dL/dW2") -> Feedback:
                       f"replace None with your expression for {name} "
                       f"(a NumPy array of shape {format_shape(shape)}).")
     try:
-        a = np.asarray(answer, dtype=np.float64)
+        raw = np.asarray(answer)
+        if np.iscomplexobj(raw):
+            return _wrong(step, raw.shape, "not-an-array",
+                          f"your array holds complex numbers; {name} is real. Look for a square "
+                          f"root or a power of a negative number, or take .real if the imaginary "
+                          f"part is 0 on purpose.")
+        a = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError):
         return _wrong(step, None, "not-an-array",
                       f"give a NumPy array of numbers (shape {format_shape(shape)}); got "
@@ -117,18 +134,19 @@ def check_gradient(answer, trace, name: str = "dL/dW2") -> Feedback:
         return _wrong(step, a.shape, "not-an-array",
                       "your array holds NaN or infinity; check each factor for an overflow or a "
                       "division by zero.")
-    if a.shape == shape and _close(a, expected):
+    atol = _atol(expected, _rounding_error(trace, name))
+    if a.shape == shape and _close(a, expected, atol):
         return Feedback(name, True, f"✓ Right: {name} is {format_shape(shape)} and every value "
                                     f"matches the recorded pass. {_how(step)}", None, shape, a.shape)
     for diagnose in _DIAGNOSES:
-        found = diagnose(a, expected, step, trace)
+        found = diagnose(a, expected, step, trace, atol)
         if found:
             return _wrong(step, a.shape, *found)
     if a.shape != shape:
         return _wrong(step, a.shape, "wrong-shape",
                       f"your array is {format_shape(a.shape)}, but {name} is {format_shape(shape)}"
                       f"{_shape_reason(step)}. {_how(step)}")
-    off = int(np.count_nonzero(~np.isclose(a, expected, rtol=RTOL, atol=_atol(expected))))
+    off = int(np.count_nonzero(~np.isclose(a, expected, rtol=RTOL, atol=atol)))
     return _wrong(step, a.shape, "wrong-values",
                   f"the shape {format_shape(shape)} is right, but {off:,} of {expected.size:,} values "
                   f"differ from the recorded pass. {_how(step)} Compare each factor with the "
@@ -136,12 +154,18 @@ def check_gradient(answer, trace, name: str = "dL/dW2") -> Feedback:
 
 
 # --------------------------------------------------------------- helpers
-def _atol(expected: np.ndarray) -> float:
-    return ATOL_FRACTION * max(float(np.max(np.abs(expected), initial=0.0)), 1e-12)
+def _rounding_error(trace, name: str) -> float:
+    error = getattr(trace, "rounding_error", None)
+    return float(np.max(error(name), initial=0.0)) if error is not None else 0.0
 
 
-def _close(a: np.ndarray, expected: np.ndarray) -> bool:
-    return a.shape == expected.shape and bool(np.allclose(a, expected, rtol=RTOL, atol=_atol(expected)))
+def _atol(expected: np.ndarray, rounding_error: float = 0.0) -> float:
+    """1e-5 of the largest |value| plus ten times the trace's own rounding error; no constant floor."""
+    return ATOL_FRACTION * float(np.max(np.abs(expected), initial=0.0)) + 10.0 * rounding_error
+
+
+def _close(a: np.ndarray, expected: np.ndarray, atol: float) -> bool:
+    return a.shape == expected.shape and bool(np.allclose(a, expected, rtol=RTOL, atol=atol))
 
 
 def _wrong(step, answer_shape, mistake: str, text: str) -> Feedback:
@@ -169,7 +193,7 @@ def _transpose_name(name: str) -> str:
 def _input_gradient_above(step, trace):
     """For dL/dW_k, the step dL/dH_k that reached layer k through W_{k+1} (or None)."""
     for other in trace:
-        if other.kind == "input gradient" and other.layer == step.layer + 1:
+        if other.kind == StepKind.INPUT_GRADIENT and other.layer == step.layer + 1:
             return other
     return None
 
@@ -178,8 +202,8 @@ def _input_gradient_above(step, trace):
 # Each takes (answer, expected, step, trace) and returns (mistake, message) or None.
 # They only compare the answer with the trace's values and recorded shapes.
 
-def _transposed(a, expected, step, trace):
-    if expected.ndim != 2 or a.shape != expected.shape[::-1] or not _close(a.T, expected):
+def _transposed(a, expected, step, trace, atol):
+    if expected.ndim != 2 or a.shape != expected.shape[::-1] or not _close(a.T, expected, atol):
         return None
     if step.target:
         first, second = step.operands
@@ -195,7 +219,7 @@ def _transposed(a, expected, step, trace):
             f"vector here is a row, one row per sample. {_how(step)}")
 
 
-def _one_column(a, expected, step, trace):
+def _one_column(a, expected, step, trace, atol):
     if not step.target or a.ndim != 2 or a.shape != (expected.shape[0], 1) or expected.shape[1] == 1:
         return None
     first, second = step.operands
@@ -211,9 +235,9 @@ def _one_column(a, expected, step, trace):
     return "one-column", text
 
 
-def _bias_row_kept(a, expected, step, trace):
-    if not getattr(trace, "bias", True) or (step.kind != "input gradient" or a.ndim != 2 or expected.ndim != 2
-            or a.shape != (expected.shape[0], expected.shape[1] + 1) or not _close(a[:, 1:], expected)):
+def _bias_row_kept(a, expected, step, trace, atol):
+    if (not step.drops_bias_row or a.ndim != 2 or expected.ndim != 2
+            or a.shape != (expected.shape[0], expected.shape[1] + 1) or not _close(a[:, 1:], expected, atol)):
         return None
     return ("bias-row-kept",
             f"you have {format_shape(a.shape)}, one column more than {step.name[4:]} "
@@ -221,8 +245,9 @@ def _bias_row_kept(a, expected, step, trace):
             f"{step.note}. So {step.name} = {step.product_text()}.")
 
 
-def _bias_row_missing(a, expected, step, trace):
-    if not getattr(trace, "bias", True) or not step.target or a.shape != (expected.shape[0] - 1, expected.shape[1]) or not _close(a, expected[1:]):
+def _bias_row_missing(a, expected, step, trace, atol):
+    if (not getattr(trace, "bias", True) or not step.target
+            or a.shape != (expected.shape[0] - 1, expected.shape[1]) or not _close(a, expected[1:], atol)):
         return None
     return ("bias-row-missing",
             f"you have {format_shape(a.shape)}: rows 1: of {step.name} are right, but row 0, the "
@@ -231,9 +256,11 @@ def _bias_row_missing(a, expected, step, trace):
             f"layer's input, {step.operands[0].name.rstrip('ᵀ')}. {_how(step)}")
 
 
-def _bias_row_wrong(a, expected, step, trace):
-    if (not getattr(trace, "bias", True) or not step.target or a.shape != expected.shape or not _close(a[1:], expected[1:])
-            or _close(a[:1], expected[:1])):
+def _bias_row_wrong(a, expected, step, trace, atol):
+    if (not getattr(trace, "bias", True) or not step.target or a.shape != expected.shape
+            or not _close(a[1:], expected[1:], atol) or _close(a[:1], expected[:1], atol)):
+        return None
+    if not np.any(np.abs(expected[1:]) > atol):  # the layer's input is all 0: rows 1: tell nothing
         return None
     return ("bias-row-wrong",
             f"rows 1: of {step.name} are right, but row 0, the bias row, is not. The bias row of "
@@ -241,11 +268,11 @@ def _bias_row_wrong(a, expected, step, trace):
             f"gradient is {step.operands[1].name} summed over the batch. {_how(step)}")
 
 
-def _not_summed(a, expected, step, trace):
+def _not_summed(a, expected, step, trace, atol):
     if not step.target or a.ndim != 3 or a.shape[1:] != expected.shape:
         return None
-    how = ("their sum over axis 0" if _close(a.sum(axis=0), expected) else
-           "their mean over axis 0" if _close(a.mean(axis=0), expected) else None)
+    how = ("their sum over axis 0" if _close(a.sum(axis=0), expected, atol) else
+           "their mean over axis 0" if _close(a.mean(axis=0), expected, atol) else None)
     if how is None:
         return None
     return ("not-summed-over-batch",
@@ -255,7 +282,7 @@ def _not_summed(a, expected, step, trace):
             f"{step.product_text()} sums over the batch in its inner dimension.")
 
 
-def _jacobian(a, expected, step, trace):
+def _jacobian(a, expected, step, trace, atol):
     if step.jacobian is None or a.shape == expected.shape:
         return None
     info = trace.jacobian_info(*step.jacobian)
@@ -268,7 +295,7 @@ def _jacobian(a, expected, step, trace):
             f"{step.product_text()}.")
 
 
-def _elementwise_product(a, expected, step, trace):
+def _elementwise_product(a, expected, step, trace, atol):
     if step.operator != "·" or len(step.operands) != 2 or a.shape == expected.shape:
         return None
     first, second = step.operands
@@ -287,7 +314,7 @@ def _elementwise_product(a, expected, step, trace):
     return None
 
 
-def _matrix_product(a, expected, step, trace):
+def _matrix_product(a, expected, step, trace, atol):
     if step.operator != "⊙" or a.ndim != 2 or expected.ndim != 2 or a.shape == expected.shape:
         return None
     B, n = expected.shape
@@ -302,10 +329,10 @@ def _matrix_product(a, expected, step, trace):
             f"that keeps the shape: {step.product_text()}.")
 
 
-def _not_a_row(a, expected, step, trace):
+def _not_a_row(a, expected, step, trace, atol):
     if a.ndim != 1 or expected.ndim != 2 or a.size != expected.size:
         return None
-    right = _close(a.reshape(expected.shape), expected)
+    right = _close(a.reshape(expected.shape), expected, atol)
     why = ("the package keeps every vector as a row, one row per sample" if expected.shape[0] == 1
            else "one row per sample")
     return ("not-a-row",
@@ -315,13 +342,13 @@ def _not_a_row(a, expected, step, trace):
                 else _how(step)))
 
 
-def _batch_mean(a, expected, step, trace):
+def _batch_mean(a, expected, step, trace, atol):
     B = trace.batch_size
     if B == 1 or a.shape != expected.shape or step.phase != "backward":
         return None
-    if _close(a, B * expected):
+    if _close(a, B * expected, B * atol):
         factor = f"{B} times"
-    elif _close(a, expected / B):
+    elif _close(a, expected / B, atol / B):
         factor = f"1/{B} of"
     else:
         return None
@@ -331,8 +358,49 @@ def _batch_mean(a, expected, step, trace):
             f"gradient through the chain rule. {_how(step)}")
 
 
-def _sign(a, expected, step, trace):
-    if a.shape != expected.shape or not np.any(expected) or not _close(-a, expected):
+def _missing_derivative(a, expected, step, trace, atol):
+    if a.shape != expected.shape or step.phase != "backward" or not trace.weights:
+        return None
+    hidden = [s.layer for s in trace if s.kind == StepKind.GRADIENT]  # layers with an activation
+    for skipped in [[j] for j in hidden] + ([hidden] if len(hidden) > 1 else []):
+        candidate = _without_derivative(step, trace, skipped)
+        if candidate is not None and _close(a, candidate, atol + ATOL_FRACTION * np.abs(candidate).max()):
+            steps = [trace[f"dL/dz{j}"] for j in skipped]
+            which = " and ".join(f"∂H{s.layer}/∂z{s.layer} = diag({s.operands[1].name})" for s in steps)
+            layers = "every hidden layer" if len(skipped) > 1 else f"layer {skipped[0]}"
+            return ("missing-derivative",
+                    f"your values are what the chain rule gives without {which}. Going back "
+                    f"through the {steps[0].activation} of {layers} multiplies elementwise by its "
+                    f"derivative: {steps[0].name} = {steps[0].product_text()}. {_how(step)}")
+    return None
+
+
+def _without_derivative(step, trace, skipped: list[int]):
+    """The trace's values carried down to ``step`` with the activation derivative of the layers
+    in ``skipped`` left out (δ_j = dL/dH_j there); None if ``step`` does not lie below them."""
+    top = max(skipped)
+    act = get_activation(trace.activation)
+    layer = Affine if getattr(trace, "bias", True) else Linear  # z = [1 H] · W, or H · W without biases
+    delta = np.asarray(trace[f"dL/dH{top}"].value, dtype=np.float64)  # δ_top without σ′
+    for m in range(top, 0, -1):
+        if step.name == f"dL/dz{m}":
+            return delta
+        source = np.asarray(trace["x" if m == 1 else f"H{m - 1}"].value, dtype=np.float64)
+        dH, dW = layer.backward(delta, (source, np.asarray(trace.weights[m - 1], dtype=np.float64)),
+                                 need_input_grad=m > 1)
+        if step.name == f"dL/dW{m}":
+            return dW
+        if m == 1:
+            return None
+        if step.name == f"dL/dH{m - 1}":
+            return dH
+        H, z = (np.asarray(trace[f"{n}{m - 1}"].value, dtype=np.float64) for n in ("H", "z"))
+        delta = dH if m - 1 in skipped else act.backward(dH, (H, z))
+    return None
+
+
+def _sign(a, expected, step, trace, atol):
+    if a.shape != expected.shape or not np.any(expected) or not _close(-a, expected, atol):
         return None
     return ("sign",
             f"your values have the wrong sign. Gradient descent subtracts the gradient; the "
@@ -343,4 +411,4 @@ def _sign(a, expected, step, trace):
 # (broadcast) than the Jacobian ∂z3/∂H2 itself, so the product checks come before _jacobian.
 _DIAGNOSES = (_transposed, _one_column, _bias_row_kept, _bias_row_missing, _bias_row_wrong,
               _not_summed, _elementwise_product, _matrix_product, _jacobian, _not_a_row,
-              _batch_mean, _sign)
+              _batch_mean, _sign, _missing_derivative)

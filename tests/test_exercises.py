@@ -241,3 +241,104 @@ def test_the_checker_imports_no_widgets_and_no_plotting():
             "print(','.join(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+# ------------------------------------------------------- the audit's cases (issue 10, item 11)
+def sigma_prime(H):
+    return H * (1 - H)  # the logistic's derivative, by hand
+
+
+def test_a_missing_activation_derivative_is_named(case):
+    net, trace = case
+    W2, W3 = (W.astype(np.float64) for W in net.weights[1:])
+    dH2 = trace["dL/dz3"].value @ W3[1:].T
+    # δ2 written without ⊙ H2(1 − H2)
+    fb = check_gradient(dH2, trace, "dL/dz2")
+    assert fb.mistake == "missing-derivative" and "∂H2/∂z2 = diag(H2(1 − H2))" in fb.message
+    fb = check_gradient(ones(trace["H1"].value).T @ dH2, trace, "dL/dW2")
+    assert fb.mistake == "missing-derivative" and "layer 2" in fb.message
+    # σ′ of layer 1 forgotten, layer 2's kept
+    dH1 = (dH2 * sigma_prime(trace["H2"].value)) @ W2[1:].T
+    fb = check_gradient(ones(trace["x"].value).T @ dH1, trace, "dL/dW1")
+    assert fb.mistake == "missing-derivative" and "∂H1/∂z1 = diag(H1(1 − H1))" in fb.message
+    # every σ′ forgotten
+    fb = check_gradient(ones(trace["x"].value).T @ (dH2 @ W2[1:].T), trace, "dL/dW1")
+    assert fb.mistake == "missing-derivative" and "every hidden layer" in fb.message
+
+
+def dead_relu_trace(B):
+    """A ReLU net whose hidden layer is dead for this batch: layer 2's input is all zero."""
+    net = bl.MLP((4, 3, 3, 3), activation="relu", seed=0, dtype=np.float64)
+    W = [w.copy() for w in net.weights]
+    W[0][1:] = -np.abs(W[0][1:])
+    W[0][0] = -0.5  # z1 < 0 for non-negative inputs: H1 = 0
+    W[1][0] = [0.3, -0.2, 0.1]
+    net.set_weights(W)
+    x = np.random.default_rng(B).random((B, 4))
+    return net, net.trace(x, np.arange(B) % 3)
+
+
+@pytest.mark.parametrize("B", [1, 3])
+def test_a_dead_layer_input_does_not_hide_the_real_mistake(B):
+    net, trace = dead_relu_trace(B)
+    assert not np.any(trace["H1"].value)
+    value = trace["dL/dW2"].value
+    assert check_gradient(-value, trace, "dL/dW2").mistake == "sign"
+    if B > 1:
+        assert check_gradient(B * value, trace, "dL/dW2").mistake == "batch-mean"
+    W3 = trace.weights[2]
+    no_sigma = ones(trace["H1"].value).T @ (trace["dL/dz3"].value @ W3[1:].T)  # δ2 without relu′
+    assert not np.allclose(no_sigma, value)
+    assert check_gradient(no_sigma, trace, "dL/dW2").mistake == "missing-derivative"
+    wrong_bias = value.copy()
+    wrong_bias[0] *= 2.5  # still called what it is when rows 1: cannot tell: the values are wrong
+    assert check_gradient(wrong_bias, trace, "dL/dW2").mistake == "wrong-values"
+
+
+def test_tiny_true_gradients_do_not_let_wrong_answers_through():
+    net = bl.MLP((5, 4, 3), seed=0, dtype=np.float64)
+    W = [w.copy() for w in net.weights]
+    W[1][0] = [60.0, 0.0, 0.0]  # class 0 certain: every true gradient is below 1e-20
+    net.set_weights(W)
+    trace = net.trace(np.random.default_rng(0).random((2, 5)), [0, 0])
+    for name in ("dL/dz2", "dL/dW2", "dL/dW1"):
+        v = trace[name].value
+        assert 0 < np.abs(v).max() < 5e-18, name
+        assert check_gradient(v, trace, name).correct
+        assert not check_gradient(np.zeros_like(v), trace, name).correct, name
+        assert check_gradient(-v, trace, name).mistake == "sign", name
+
+
+def test_a_complex_answer_is_not_accepted(one):
+    net, trace = one
+    v = trace["dL/dW2"].value
+    for answer in (v + 0j, v + 1e-3j):
+        fb = check_gradient(answer, trace, "dL/dW2")
+        assert not fb.correct and fb.mistake == "not-an-array" and "complex" in fb.message
+
+
+def test_the_exact_answer_of_a_confident_float32_net_is_accepted(mnist_small):
+    """The float64 answer (same weights) must pass against a float32 trace, and mistakes must not.
+
+    A trained net is confident: ŷ − y is tiny and float32 carries ~1e-7 of error into it. The
+    output layer is scaled ×3 to get there in a second of training (the old tolerance rejected
+    697 of 1,200 such exact answers).
+    """
+    X, y, Xt, yt = mnist_small
+    net = bl.MLP()
+    for _ in bl.Trainer(net, epochs=2, seed=0).run(X, y):
+        pass
+    W = [w.copy() for w in net.weights]
+    W[-1] *= 3
+    net.set_weights(W)
+    exact = net.copy(dtype=np.float64)  # the same weights, every step in float64
+    rejected, accepted_mistakes = [], []
+    for i in range(40):
+        t32 = net.trace(Xt[i:i + 1], yt[i:i + 1])
+        t64 = exact.trace(Xt[i:i + 1], yt[i:i + 1])
+        for name in BACKWARD:
+            if not check_gradient(t64[name].value, t32, name).correct:
+                rejected.append((i, name))
+            if check_gradient(-t64[name].value, t32, name).correct:
+                accepted_mistakes.append((i, name))
+    assert rejected == [] and accepted_mistakes == []

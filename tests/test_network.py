@@ -198,5 +198,6 @@ def test_errors_are_value_or_type_errors():
 def test_entry_errors_and_verdict():
     net = MLP((6, 4, 3), seed=0, dtype=np.float64)
     check = check_parameter(net, rng.random((2, 6)), [0, 2], param="W2", entries=4)
-    assert check.entry_errors.shape == (4,) and (check.entry_errors < 1e-6).all()
+    assert check.entry_errors.shape == (len(check.entries),) and (check.entry_errors < 1e-6).all()
+    assert len(check.entries) == len(set(check.entries)) >= 4 + 3  # at least the random 4 and the bias row
     assert check.verdict == "backprop agrees with finite differences"

@@ -98,18 +98,43 @@ def test_activation_jacobian_is_diagonal_and_contracts_to_backward(name, B):
 
 
 @pytest.mark.parametrize("B", [1, 3])
-def test_softmax_and_loss_jacobians_contract_to_backward(B):
-    z, y = rng.standard_normal((B, 4)), rng.integers(0, 4, B)
+def test_softmax_jacobian_contracts_to_backward(B):
+    z = rng.standard_normal((B, 4))
     y_hat, cache = Softmax.forward(z)
     g = rng.standard_normal(y_hat.shape)
     J = Softmax.jacobian(cache)
     np.testing.assert_allclose(contract(g[0] if B == 1 else g, J),
                                Softmax.backward(g, cache)[0] if B == 1 else Softmax.backward(g, cache), atol=1e-12)
-    for op, arg in ((CrossEntropy, y_hat), (SoftmaxCrossEntropy, z)):
-        _, c = op.forward(arg, y)
-        J = op.jacobian(c)
-        full = op.backward(1.0, c)
-        np.testing.assert_allclose(J, full[0] if B == 1 else full)
+
+
+def central_gradient(f, a, eps=1e-6):
+    """∂f/∂a by float64 central differences, entry by entry."""
+    a = np.array(a, dtype=np.float64)
+    out = np.empty_like(a)
+    for idx in np.ndindex(a.shape):
+        up, down = a.copy(), a.copy()
+        up[idx] += eps
+        down[idx] -= eps
+        out[idx] = (f(up) - f(down)) / (2 * eps)
+    return out
+
+
+@pytest.mark.parametrize("B", [1, 3])
+def test_loss_jacobians_are_their_closed_forms_and_central_differences(B):
+    z, y = rng.standard_normal((B, 4)), np.array([2, 0, 3][:B])
+    y_hat = Softmax.forward(z)[0]
+    Y = np.zeros((B, 4))
+    Y[np.arange(B), y] = 1  # one-hot, by hand
+    J = CrossEntropy.jacobian(CrossEntropy.forward(y_hat, y)[1])
+    closed = -Y / (B * y_hat)  # ∂/∂ŷ of −(1/B) Σ log ŷ[b, y_b]
+    numeric = central_gradient(lambda p: -np.log(p[np.arange(B), y]).mean(), y_hat)
+    for expected in (closed, numeric):
+        np.testing.assert_allclose(J, expected[0] if B == 1 else expected, rtol=1e-6, atol=1e-9)
+    J = SoftmaxCrossEntropy.jacobian(SoftmaxCrossEntropy.forward(z, y)[1])
+    closed = (y_hat - Y) / B
+    numeric = central_gradient(lambda v: SoftmaxCrossEntropy.forward(v, y)[0], z)
+    for expected in (closed, numeric):
+        np.testing.assert_allclose(J, expected[0] if B == 1 else expected, rtol=1e-6, atol=1e-9)
 
 
 def test_outer_product_structure_of_dz_dW():
@@ -143,3 +168,42 @@ def test_sigmoid_is_stable_for_huge_inputs():
     with np.errstate(all="raise"):
         H = act.apply(np.array([[-1e4, 0.0, 1e4]], dtype=np.float32))
     np.testing.assert_allclose(H, [[0.0, 0.5, 1.0]])
+
+
+def exact_logistic(z: float) -> float:
+    """σ(z) to 40 digits with decimal arithmetic: an independent reference."""
+    from decimal import Decimal, getcontext
+
+    getcontext().prec = 40
+    return float(1 / (1 + (-Decimal(float(z))).exp()))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_is_accurate_for_every_z(dtype):
+    act = get_activation("sigmoid")
+    info = np.finfo(dtype)
+    z = np.concatenate([np.linspace(-120 if dtype == np.float32 else -800, 40, 2001),
+                        [-19.3, -15.0, -20.0, -40.0, 0.0]]).astype(dtype)
+    with np.errstate(all="raise"):
+        H = act.apply(z[None, :])[0]
+    ref = np.array([exact_logistic(v) for v in z])
+    normal = ref >= info.tiny
+    ulps = np.abs(H[normal] - ref[normal]) / (np.spacing(ref[normal].astype(dtype)).astype(np.float64))
+    assert ulps.max() <= 4, ulps.max()
+    # below the normal range the result is within one subnormal step, never a wrong 0 up to it
+    sub = ~normal
+    assert np.all(np.abs(H[sub] - ref[sub]) <= np.spacing(dtype(0)) * 2)
+    # the audit's numbers
+    one = lambda v: float(act.apply(np.array([[v]], dtype=dtype))[0, 0])  # noqa: E731
+    assert one(-20.0) == pytest.approx(2.0611536224385579e-09, rel=1e-6)
+    if dtype == np.float64:
+        assert one(-40.0) == pytest.approx(4.248354255291589e-18, rel=1e-14)
+
+
+def test_sigmoid_derivative_is_accurate_where_H_is_small():
+    act = get_activation("sigmoid")
+    z = np.array([[-30.0, -19.3, -15.0, -5.0]], dtype=np.float32)
+    H, cache = act.forward(z)
+    d = act.backward(np.ones_like(z), cache)  # σ′(z) = H(1 − H)
+    ref = [exact_logistic(v) * (1 - exact_logistic(v)) for v in z[0]]
+    np.testing.assert_allclose(d[0], ref, rtol=1e-6)

@@ -149,6 +149,10 @@ def test_texts_and_checks_work_for_the_new_networks(kw):
     assert not fb.correct and (fb.mistake == "bias-row-wrong") == net.bias
     if not net.bias:
         assert "bias" not in fb.message
+    # a missing activation derivative at layer 1, computed by hand in the network's own form
+    x1 = np.hstack([np.ones((len(X), 1)), X]) if net.bias else X
+    fb = check_gradient(x1.T @ t["dL/dH1"].value, t, "dL/dW1")
+    assert fb.mistake == "missing-derivative", fb.message
     twin = MLP(net.sizes, activation="relu", loss=net.loss_name, bias=net.bias, dtype=np.float32, seed=2)
     twin.set_weights(net.weights)
     t32 = twin.trace(X, y)

@@ -273,7 +273,7 @@ class Trace:
         confident network carries float32's error through every step.
         """
         value = self[name].value
-        if value.dtype == np.float64 or self._float64_pass is None:
+        if self._float64_pass is None:  # recorded in float64
             return np.zeros(value.shape)
         if self._twin is None:
             self._twin = self._float64_pass()
