@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from .errors import OutputPathError
+from .errors import MissingFolderError, OutputPathError
 
 _STALE_SECONDS = 3600  # a temp file without a live writer's pid is removed after an hour
 
@@ -118,7 +118,7 @@ def check_output_folder(path: str | os.PathLike, *, create: bool = True) -> Path
             break
     if not folder.is_dir():
         if not create:
-            raise OutputPathError(
+            raise MissingFolderError(
                 f"cannot write into {folder}: the folder does not exist. Create it first: "
                 f"Path({str(folder)!r}).mkdir(parents=True, exist_ok=True).")
         try:

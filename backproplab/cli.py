@@ -19,12 +19,19 @@ from .errors import BackproplabError, ConfigError, ModelFileError
 
 
 # ------------------------------------------------------------------ parser
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line (with where to get help), not the usage text."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}. See: {self.prog} --help\n")
+
+
 DATA_HELP = "folder with the four MNIST files (default: $BACKPROPLAB_DATA_DIR, else the cache, else download)"
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``backproplab`` parser; each command's options are added by its own function below."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="backproplab", description="See backpropagation: train, trace and explore a NumPy MLP on MNIST.")
     parser.add_argument("--version", action="version", version=f"backproplab {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -55,6 +55,10 @@ class OutputPathError(BackproplabError, OSError):
     """A file cannot be written where it was asked to go (missing or read-only folder...)."""
 
 
+class MissingFolderError(OutputPathError, FileNotFoundError):
+    """The folder a file should be written into does not exist (and was not to be created)."""
+
+
 class DivergenceError(BackproplabError, ValueError):
     """Training diverged: a NaN or infinite loss, or a loss far above where it started.
 

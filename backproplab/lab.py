@@ -39,7 +39,8 @@ def build_command(notebook_dir: Path, *, voila: bool = False, port: int | None =
                   open_browser: bool = True) -> list[str]:
     """The command line that serves ``notebook_dir`` with JupyterLab, or its classroom page with Voilà.
 
-    ``port`` must be in 1..65535 (ConfigError otherwise: JupyterLab would pick another one silently).
+    ``port`` must be in 1..65535 (ConfigError otherwise); with a port given, the server
+    fails when it is taken instead of silently serving on another one.
     """
     if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535):
         raise ConfigError(f"port must be a whole number in 1..65535, such as 8888; got {port!r}.")
@@ -53,8 +54,8 @@ def build_command(notebook_dir: Path, *, voila: bool = False, port: int | None =
         argv = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={notebook_dir}"]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             argv.append("--allow-root")  # containers often run as root; JupyterLab refuses otherwise
-    if port is not None:
-        argv.append(f"--port={port}")
+    if port is not None:  # the port asked for, or an error: never another one silently
+        argv += [f"--port={port}", f"--{'Voila' if voila else 'ServerApp'}.port_retries=0"]
     if not open_browser:
         argv.append("--no-browser")
     return argv

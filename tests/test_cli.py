@@ -100,3 +100,22 @@ def test_console_script_is_installed():
     out = subprocess.run([sys.executable, "-m", "backproplab.cli", "train", "--help"],
                          capture_output=True, text=True, check=True)
     assert "--report DIR" in out.stdout and "--hidden" in out.stdout
+
+
+def test_ctrl_c_during_training_exits_130_with_one_line(mnist_dir, tmp_path):
+    import signal
+
+    child = subprocess.Popen([sys.executable, "-m", "backproplab.cli", "train", "--n-train", "1000", "--n-test",
+                              "100", "--epochs", "1000", "--quiet", "--data-dir", str(mnist_dir),
+                              "--save", str(tmp_path / "m.npz")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        child.stdout.readline()  # "training MLP(...) on ..."
+        assert child.stdout.readline().startswith("epoch  1:")
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode == 130
+    assert err == "backproplab train: interrupted\n"
+    assert list(tmp_path.iterdir()) == []  # nothing half-saved

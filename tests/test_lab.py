@@ -29,12 +29,14 @@ def test_jupyterlab_command():
     assert argv[:3] == [sys.executable, "-m", "jupyterlab"]
     assert f"--ServerApp.root_dir={NOTEBOOKS}" in argv
     assert "--port=8890" in argv and "--no-browser" in argv
+    assert "--ServerApp.port_retries=0" in argv  # a busy port is an error, not another port
     assert "--port=8890" not in lab.build_command(NOTEBOOKS, port=None)
 
 
 def test_voila_command_serves_the_classroom_page(tmp_path):
     argv = lab.build_command(NOTEBOOKS, voila=True)
     assert argv == [sys.executable, "-m", "voila", str(NOTEBOOKS / "05_classroom.ipynb")]
+    assert lab.build_command(NOTEBOOKS, voila=True, port=8866)[-2:] == ["--port=8866", "--Voila.port_retries=0"]
     (tmp_path / "01.ipynb").write_text("{}")
     with pytest.raises(ConfigError, match="05_classroom.ipynb"):
         lab.build_command(tmp_path, voila=True)

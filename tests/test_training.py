@@ -241,3 +241,58 @@ def test_weights_are_updated_in_place(mnist_small):
     before = W1.copy()
     list(Trainer(net, epochs=1).run(mnist_small.x_train[:256], mnist_small.y_train[:256]))
     assert net.weights[0] is W1 and not np.array_equal(W1, before)
+
+
+_INTERRUPTED_CHILD = r"""
+import sys
+import numpy as np
+from backproplab import MLP, Trainer
+
+rng = np.random.default_rng(0)
+X, y = rng.random((2048, 784)), rng.integers(0, 10, 2048)
+net = MLP((784, 600, 10), dtype=np.float64, seed=0)
+last = 0
+try:
+    for record in Trainer(net, epochs=100, batch_size=1, lr=0.01, momentum=0.9, seed=0).run(X, y):
+        last = record.step
+        if last == 5:
+            print("ready", flush=True)
+except KeyboardInterrupt:
+    np.savez(sys.argv[1], last=last, *net.weights)
+    print("interrupted", flush=True)
+"""
+
+
+def test_ctrl_c_leaves_every_layer_from_the_same_completed_step(tmp_path):
+    """SIGINT lands anywhere in a step (mostly in the big W1 update); the network the
+    process keeps must be the weights after the last or the next step, every layer alike."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rng = np.random.default_rng()
+    data = np.random.default_rng(0)  # the child's data, drawn in the same order
+    X, y = data.random((2048, 784)), data.integers(0, 10, 2048)
+    for trial in range(6):
+        out = tmp_path / f"interrupted{trial}.npz"
+        child = subprocess.Popen([sys.executable, "-c", _INTERRUPTED_CHILD, str(out)],
+                                 stdout=subprocess.PIPE, text=True)
+        try:
+            assert child.stdout.readline().strip() == "ready"
+            time.sleep(rng.uniform(0.0, 0.3))  # not for timing: lands the signal at a random point of a step
+            child.send_signal(signal.SIGINT)
+            assert child.communicate(timeout=60)[0].strip() == "interrupted"
+        finally:
+            child.kill()
+        with np.load(out) as f:
+            last, kept = int(f["last"]), [f[f"arr_{k}"] for k in range(2)]
+        reference = MLP((784, 600, 10), dtype=np.float64, seed=0)
+        run = Trainer(reference, epochs=100, batch_size=1, lr=0.01, momentum=0.9, seed=0).run(X, y)
+        for _ in zip(range(last), run):
+            pass
+        after_last = [W.copy() for W in reference.weights]
+        next(run)
+        after_next = reference.weights
+        same = [[np.array_equal(W, R) for W, R in zip(kept, ref)] for ref in (after_last, after_next)]
+        assert [True, True] in same, f"trial {trial}, step {last}: layers match steps {same}"

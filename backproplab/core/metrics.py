@@ -6,19 +6,28 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, LabelError, ShapeError
 from .pixels import pixels_to_unit
 from .validation import check_images
 
 
 def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """The fraction of predictions (n,) equal to the labels (n,)."""
-    return float(np.mean(np.asarray(y_true) == np.asarray(y_pred))) if len(y_true) else 0.0
+    """The fraction of predictions (n,) equal to the labels (n,); 0.0 for no labels."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    return float(np.mean(y_true == y_pred)) if len(y_true) else 0.0
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 10) -> np.ndarray:
-    """Counts (n_classes, n_classes): row = true class, column = predicted class."""
-    flat = np.asarray(y_true, np.int64) * n_classes + np.asarray(y_pred, np.int64)
+    """Counts (n_classes, n_classes): row = true class, column = predicted class.
+
+    Labels outside 0..n_classes-1 raise LabelError (they would land in a wrong cell).
+    """
+    y_true, y_pred = _pair(y_true, y_pred)
+    for name, labels in (("y_true", y_true), ("y_pred", y_pred)):
+        if labels.dtype.kind not in "iu" or (labels.size and (labels.min() < 0 or labels.max() >= n_classes)):
+            raise LabelError(f"{name} must hold integer labels in 0..{n_classes - 1} for a {n_classes}-class "
+                             f"confusion matrix; got {labels[:5]!r}... Pass n_classes= the number of classes.")
+    flat = y_true.astype(np.int64) * n_classes + y_pred.astype(np.int64)
     return np.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
 
@@ -28,6 +37,14 @@ def per_class_accuracy(cm: np.ndarray) -> np.ndarray:
     totals = cm.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(totals > 0, np.diag(cm) / np.maximum(totals, 1), np.nan)
+
+
+def _pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.ndim != 1 or y_true.shape != y_pred.shape:
+        raise ShapeError(f"y_true and y_pred must be two label arrays of the same length (n,); got shapes "
+                         f"{y_true.shape} and {y_pred.shape}. Compare predictions with the labels of the same samples.")
+    return y_true, y_pred
 
 
 class Evaluation(NamedTuple):

@@ -105,8 +105,8 @@ class _Members:
             raise ModelFileError(f"{where} holds Python objects (a pickle), which backproplab never loads. "
                                  f"Use only files written by MLP.save(path).")
         if dtype.kind not in kinds:
-            raise ModelFileError(f"{where} has dtype {dtype}, expected "
-                                 f"{'floating-point weights' if kinds == 'f' else 'kind ' + kinds}. "
+            expected = {"f": "floating-point weights", "iu": "whole numbers", "U": "text"}[kinds]
+            raise ModelFileError(f"{where} has dtype {dtype}, expected {expected}. "
                                  "Save the model again with MLP.save(path).")
         fits = len(declared) == len(shape) and all(w is None or w == d for w, d in zip(shape, declared))
         if not fits:

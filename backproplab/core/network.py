@@ -283,7 +283,7 @@ class MLP:
         killed midway leaves the old file intact; its temp file is removed by the
         next save to the same path.
         """
-        path = Path(path)
+        path = _as_path(path, "save to")
         if path.suffix != ".npz":
             path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
         path = check_output_file(path)
@@ -305,6 +305,7 @@ class MLP:
         """
         from .model_file import read_model
 
+        path = _as_path(path, "load")
         sizes, activation, weights, loss, bias = read_model(path, FORMAT)
         net = cls.__new__(cls)
         try:
@@ -313,6 +314,12 @@ class MLP:
         except (ValueError, TypeError) as exc:
             raise ModelFileError(f"{path} is a damaged backproplab model: {exc}") from None
         return net
+
+
+def _as_path(path, verb: str) -> Path:
+    if not isinstance(path, (str, os.PathLike)) or not Path(path).name:
+        raise InputTypeError(f"give a file path to {verb}, such as 'model.npz'; got {path!r}.")
+    return Path(path)
 
 
 def _check_dtype(dtype) -> type:

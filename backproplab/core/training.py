@@ -89,6 +89,9 @@ class Trainer:
                  momentum: float = 0.9, lr_decay: float = 0.8, seed: int | None = 0, shuffle: bool = True,
                  blas_threads: int | None = 1, confusion: bool = False,
                  snapshots: bool = False) -> None:
+        if not all(hasattr(net, a) for a in ("weights", "n_features", "_forward")):
+            raise InputTypeError(f"Trainer needs an MLP to train; got {type(net).__name__}. "
+                                 f"Pass one, e.g. Trainer(MLP(), epochs=10).")
         _check_number("epochs", epochs, "a whole number ≥ 1", integer=True, low=1)
         _check_number("batch_size", batch_size, "a whole number ≥ 1", integer=True, low=1)
         _check_number("lr", lr, "a positive number such as 0.1", low=0, low_open=True)

@@ -16,8 +16,9 @@ from .pixels import pixels_to_unit
 #: The most weights an MLP may have: 100 M numbers, 381 MiB in float32. Training
 #: keeps about four copies (weights, velocity, last good state, steps).
 MAX_WEIGHTS = 100_000_000
-#: The most activations one batch may produce (batch size × total layer width).
-MAX_BATCH_ENTRIES = 50_000_000
+#: The most activations one batch may produce (batch size × total layer width):
+#: the whole MNIST training set in one batch of the classic network (54 M) fits.
+MAX_BATCH_ENTRIES = 100_000_000
 
 
 def as_inputs(X, n_features: int, dtype: np.dtype, *, name: str = "X") -> np.ndarray:

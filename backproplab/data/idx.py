@@ -28,7 +28,7 @@ from typing import BinaryIO, Union
 import numpy as np
 
 from backproplab._files import atomic_write
-from backproplab.errors import DataError, DTypeError, ShapeError
+from backproplab.errors import DataError, DTypeError, InputTypeError, ShapeError
 
 PathLike = Union[str, "os.PathLike[str]"]
 BytesLike = Union[bytes, bytearray, memoryview]
@@ -199,6 +199,9 @@ def read_idx_bytes(
     Raises DataError naming the file if it is missing, not IDX, truncated,
     longer than its header says, a damaged gzip stream, or not as expected.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise InputTypeError(f"read_idx needs a file path or the file's bytes; got {type(path).__name__}. "
+                             f"Pass e.g. 'train-images-idx3-ubyte.gz'.")
     path, fix = Path(path), fix or _DEFAULT_FIX
     try:
         raw = open(path, "rb")  # noqa: SIM115 (closed below)
