@@ -49,6 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .core.jacobian import format_shape
+from .core.linear import Linear
 from .core.ops import Affine, get_activation
 from .core.trace import StepKind
 from .errors import ConfigError
@@ -245,7 +246,8 @@ def _bias_row_kept(a, expected, step, trace, atol):
 
 
 def _bias_row_missing(a, expected, step, trace, atol):
-    if not step.target or a.shape != (expected.shape[0] - 1, expected.shape[1]) or not _close(a, expected[1:], atol):
+    if (not getattr(trace, "bias", True) or not step.target
+            or a.shape != (expected.shape[0] - 1, expected.shape[1]) or not _close(a, expected[1:], atol)):
         return None
     return ("bias-row-missing",
             f"you have {format_shape(a.shape)}: rows 1: of {step.name} are right, but row 0, the "
@@ -255,8 +257,8 @@ def _bias_row_missing(a, expected, step, trace, atol):
 
 
 def _bias_row_wrong(a, expected, step, trace, atol):
-    if (not step.target or a.shape != expected.shape or not _close(a[1:], expected[1:], atol)
-            or _close(a[:1], expected[:1], atol)):
+    if (not getattr(trace, "bias", True) or not step.target or a.shape != expected.shape
+            or not _close(a[1:], expected[1:], atol) or _close(a[:1], expected[:1], atol)):
         return None
     if not np.any(np.abs(expected[1:]) > atol):  # the layer's input is all 0: rows 1: tell nothing
         return None
@@ -378,12 +380,13 @@ def _without_derivative(step, trace, skipped: list[int]):
     in ``skipped`` left out (δ_j = dL/dH_j there); None if ``step`` does not lie below them."""
     top = max(skipped)
     act = get_activation(trace.activation)
+    layer = Affine if getattr(trace, "bias", True) else Linear  # z = [1 H] · W, or H · W without biases
     delta = np.asarray(trace[f"dL/dH{top}"].value, dtype=np.float64)  # δ_top without σ′
     for m in range(top, 0, -1):
         if step.name == f"dL/dz{m}":
             return delta
         source = np.asarray(trace["x" if m == 1 else f"H{m - 1}"].value, dtype=np.float64)
-        dH, dW = Affine.backward(delta, (source, np.asarray(trace.weights[m - 1], dtype=np.float64)),
+        dH, dW = layer.backward(delta, (source, np.asarray(trace.weights[m - 1], dtype=np.float64)),
                                  need_input_grad=m > 1)
         if step.name == f"dL/dW{m}":
             return dW

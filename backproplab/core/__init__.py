@@ -20,3 +20,11 @@ __all__ = [
     "Tanh", "Trace", "check_gradients", "check_parameter", "check_vjp", "format_shape",
     "get_activation", "one_hot", "relative_error", "LayerSaturation", "saturation",
 ]
+
+# Networks without biases, the quadratic cost, and the conventions a trace can be shown in.
+from .conventions import CONVENTIONS, CourseArray, course_arrays, params_from_stored, params_to_stored  # noqa: E402
+from .linear import Linear  # noqa: E402
+from .quadratic import Quadratic, SigmoidQuadratic  # noqa: E402
+
+__all__ += ["CONVENTIONS", "CourseArray", "Linear", "Quadratic", "SigmoidQuadratic", "course_arrays",
+            "params_from_stored", "params_to_stored"]

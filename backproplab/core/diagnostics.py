@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ops import SoftmaxCrossEntropy
 
 
 @dataclass(frozen=True)
@@ -31,8 +30,8 @@ def saturation(net, X, y) -> tuple[LayerSaturation, ...]:
     y = net._labels(y, len(X))
 
     records = net._forward(X)
-    _, cache = SoftmaxCrossEntropy.forward(records[-1].z, y)
-    back = net._backward(SoftmaxCrossEntropy.backward(float(len(X)), cache), records)  # dL_sum
+    _, cache = net._head.fused.forward(records[-1].z, y)
+    back = net._backward(net._head.fused.backward(float(len(X)), cache), records)  # dL_sum
     act = net._activation
     out = []
     for k, rec in enumerate(records, start=1):

@@ -24,6 +24,7 @@ STRUCTURES = {
     "outer": "a 3-D tensor, mostly zeros, that contracts to an outer product",
     "gradient": "the gradient of a scalar: a plain vector",
     "block-diagonal": "one dense block per sample, zeros between samples",
+    "identity": "the identity for each sample: the gradient passes through unchanged",
 }
 
 

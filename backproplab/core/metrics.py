@@ -7,7 +7,6 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import ConfigError, LabelError, ShapeError
-from .ops import SoftmaxCrossEntropy
 from .pixels import pixels_to_unit
 from .validation import check_images
 
@@ -74,7 +73,7 @@ def evaluate(net, X: np.ndarray, y: np.ndarray, *, chunk: int = 1000) -> Evaluat
         yb = y[start:start + chunk]
         with np.errstate(over="ignore", invalid="ignore"):
             logits = net._forward(Xb)[-1].z  # (chunk, C)
-            loss = SoftmaxCrossEntropy.forward(logits, yb)[0]
+            loss = net._head.fused.forward(logits, yb)[0]
         total += net._finite(loss, Xb) * len(yb)
         preds[start:start + chunk] = logits.argmax(axis=1)
     cm = confusion_matrix(y, preds, net.n_classes)

@@ -22,8 +22,12 @@ from .validation import check_sizes
 _SAVE_HINT = "Save models with MLP.save(path), or train one: backproplab train --save model.npz."
 
 
-def read_model(path: str | os.PathLike, tag: str) -> tuple[tuple[int, ...], str, list[np.ndarray]]:
-    """Return (sizes, activation, [W1..Wn]) from a model file whose format tag is ``tag``."""
+def read_model(path: str | os.PathLike, tag: str) -> tuple[tuple[int, ...], str, list[np.ndarray], str, bool]:
+    """Return (sizes, activation, [W1..Wn], loss, bias) from a model file whose format tag is ``tag``.
+
+    ``loss`` and ``bias`` are optional members (files saved before them are
+    cross-entropy networks with biases).
+    """
     path = Path(path)
     try:
         archive = zipfile.ZipFile(path)
@@ -55,10 +59,12 @@ def read_model(path: str | os.PathLike, tag: str) -> tuple[tuple[int, ...], str,
         except ConfigError as exc:
             raise ModelFileError(f"{path} is a damaged or hostile backproplab model: {exc}") from None
         activation = str(reader.read("activation", kinds="U", shape=()))
+        loss = str(reader.read("loss", kinds="U", shape=())) if "loss.npy" in reader.members else "cross_entropy"
+        bias = bool(reader.read("bias", kinds="b", shape=())) if "bias.npy" in reader.members else True
         n = len(sizes) - 1
-        weights = [reader.read(f"W{k + 1}", kinds="f", shape=(a + 1, b), needed=f"W1..W{n}")
+        weights = [reader.read(f"W{k + 1}", kinds="f", shape=(a + bias, b), needed=f"W1..W{n}")
                    for k, (a, b) in enumerate(zip(sizes, sizes[1:]))]
-    return sizes, activation, weights
+    return sizes, activation, weights, loss, bias
 
 
 class _Members:

@@ -2,6 +2,8 @@
 
 Row vectors, batch along axis 0, bias folded into row 0 of each W_k, so the
 classic network (784, 100, 10, 10) has W1 785×100, W2 101×10, W3 11×10.
+Variants: ``bias=False`` (``z_k = H_{k-1} · W_k``, W_k of shape n_in × n_out) and
+``loss="quadratic"`` (a sigmoid output layer and the quadratic cost, Nielsen's network.py).
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from .._files import atomic_write, check_output_file
-from ..errors import DTypeError, InputTypeError, ModelFileError, NonFiniteError, ShapeError
-from .ops import Affine, AffineCache, Softmax, SoftmaxCrossEntropy, get_activation
+from ..errors import ConfigError, DTypeError, InputTypeError, ModelFileError, NonFiniteError, ShapeError
+from .heads import get_head
+from .linear import Linear
+from .ops import Affine, AffineCache, get_activation
 from .validation import as_inputs, as_labels, check_seed, check_sizes
 
 FORMAT = "backproplab-mlp-1"
@@ -24,7 +28,7 @@ CLASSIC_SIZES = (784, 100, 10, 10)
 class LayerRecord(NamedTuple):
     """What one layer's forward pass leaves behind for the backward pass."""
 
-    affine: AffineCache  # its input H_{k-1} (B, n_in) and W_k (n_in + 1, n_out)
+    affine: AffineCache  # its input H_{k-1} (B, n_in) and W_k (n_in + 1, n_out), or (n_in, n_out) without bias
     z: np.ndarray  # (B, n_out)
     H: np.ndarray | None  # (B, n_out) f(z); None for the output layer
 
@@ -42,6 +46,9 @@ class MLP:
 
     ``MLP()`` is the classic network 784 → 100 → 10 → 10 with sigmoid hidden
     layers. ``weights[k]`` is W_{k+1} of shape (n_in + 1, n_out), bias row first.
+    ``loss="quadratic"`` gives a sigmoid output layer with the quadratic cost
+    C = (1/2B) Σ‖ŷ − y‖² instead; ``bias=False`` a network without biases, whose
+    W_{k+1} is (n_in, n_out).
     Sizes needing more than ``validation.MAX_WEIGHTS`` weights are refused
     (:class:`~backproplab.errors.TooLargeError`) before anything is allocated.
     """
@@ -53,16 +60,22 @@ class MLP:
         activation: str = "sigmoid",
         seed: int | None = 0,
         dtype: type | np.dtype = np.float32,
+        loss: str = "cross_entropy",
+        bias: bool = True,
     ) -> None:
-        self._configure(sizes, activation, dtype, seed)
+        self._configure(sizes, activation, dtype, seed, loss, bias)
         rng = np.random.default_rng(self.seed)
         self.weights = [self._init_weight(rng, a, b) for a, b in zip(self.sizes, self.sizes[1:])]
 
-    def _configure(self, sizes, activation, dtype, seed) -> None:
+    def _configure(self, sizes, activation, dtype, seed, loss="cross_entropy", bias=True) -> None:
         self.sizes = check_sizes(sizes)
         self._activation = get_activation(activation)
         self.dtype = _check_dtype(dtype)
         self.seed = check_seed(seed)
+        self._head = get_head(loss)
+        if not isinstance(bias, (bool, np.bool_)):
+            raise ConfigError(f"bias must be True (a bias per unit) or False (none); got {bias!r}.")
+        self._layer = Affine if bias else Linear
 
     def _init_weight(self, rng: np.random.Generator, n_in: int, n_out: int) -> np.ndarray:
         # Glorot/Xavier uniform, He uniform for ReLU; the bias row starts at zero.
@@ -72,8 +85,8 @@ class MLP:
             bound = np.sqrt(6.0 / n_in)
         else:
             bound = {"sigmoid": 2.0, "tanh": 1.0}[self.activation] * np.sqrt(6.0 / (n_in + n_out))
-        W = np.zeros((n_in + 1, n_out), dtype=self.dtype)
-        W[1:] = rng.uniform(-bound, bound, size=(n_in, n_out))
+        W = np.zeros((n_in + self.bias, n_out), dtype=self.dtype)
+        W[int(self.bias):] = rng.uniform(-bound, bound, size=(n_in, n_out))
         return W
 
     # ----------------------------------------------------------------- facts
@@ -81,6 +94,16 @@ class MLP:
     def activation(self) -> str:
         """The hidden layers' activation name."""
         return self._activation.name
+
+    @property
+    def loss_name(self) -> str:
+        """The loss: "cross_entropy" (softmax output) or "quadratic" (sigmoid output)."""
+        return self._head.name
+
+    @property
+    def bias(self) -> bool:
+        """True when each W_k has a bias row (row 0), False for a network without biases."""
+        return self._layer is Affine
 
     @property
     def n_layers(self) -> int:
@@ -96,18 +119,20 @@ class MLP:
 
     @property
     def weight_shapes(self) -> list[tuple[int, int]]:
-        return [(a + 1, b) for a, b in zip(self.sizes, self.sizes[1:])]
+        return [(a + self.bias, b) for a, b in zip(self.sizes, self.sizes[1:])]
 
     def __repr__(self) -> str:
         arrows = " → ".join(str(n) for n in self.sizes)
-        return f"MLP({arrows}, {self.activation}, {np.dtype(self.dtype).name})"
+        extra = ("" if self.loss_name == "cross_entropy" else ", sigmoid output, quadratic cost") + (
+            "" if self.bias else ", no bias")
+        return f"MLP({arrows}, {self.activation}{extra}, {np.dtype(self.dtype).name})"
 
     # ----------------------------------------------------------- the passes
     def _forward(self, X: np.ndarray) -> list[LayerRecord]:
         """Unchecked forward pass; the last record's z are the logits (B, C)."""
         records, H = [], X
         for k, W in enumerate(self.weights):
-            z, cache = Affine.forward(H, W)  # (B, n_out)
+            z, cache = self._layer.forward(H, W)  # (B, n_out)
             H = self._activation.apply(z) if k < self.n_layers - 1 else None  # (B, n_out)
             records.append(LayerRecord(cache, z, H))
             H = H if H is not None else z
@@ -121,7 +146,7 @@ class MLP:
         dH: list = [None] * n
         dz[-1] = dz_out  # (B, C)
         for k in range(n - 1, -1, -1):
-            dH_prev, dW[k] = Affine.backward(dz[k], records[k].affine, need_input_grad=k > 0)
+            dH_prev, dW[k] = self._layer.backward(dz[k], records[k].affine, need_input_grad=k > 0)
             if k > 0:  # dL/dH_{k} of the layer below, then through its activation
                 dH[k - 1] = dH_prev  # (B, n_k)
                 dz[k - 1] = self._activation.backward(dH_prev, (records[k - 1].H, records[k - 1].z))
@@ -130,15 +155,18 @@ class MLP:
     def _loss_and_gradients(self, X: np.ndarray, y: np.ndarray) -> tuple[float, list[np.ndarray]]:
         """Unchecked: X (B, n_features) of self.dtype, y (B,) int labels."""
         records = self._forward(X)
-        loss, cache = SoftmaxCrossEntropy.forward(records[-1].z, y)
-        return loss, self._backward(SoftmaxCrossEntropy.backward(1.0, cache), records).dW
+        loss, cache = self._head.fused.forward(records[-1].z, y)
+        return loss, self._backward(self._head.fused.backward(1.0, cache), records).dW
 
     def _predict_proba(self, X: np.ndarray) -> np.ndarray:
-        return Softmax.forward(self._forward(X)[-1].z)[0]  # (B, C)
+        return self._head.predict(self._forward(X)[-1].z)  # (B, C)
 
     # -------------------------------------------------------- public methods
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities ŷ (n, n_classes) for inputs X (n, n_features).
+        """The outputs ŷ (n, n_classes) for inputs X (n, n_features).
+
+        Class probabilities (softmax) with cross-entropy; with the quadratic cost
+        the sigmoid outputs, each in [0, 1], which need not sum to 1.
 
         Raises NonFiniteError rather than return NaN when the pass overflows.
         """
@@ -152,15 +180,15 @@ class MLP:
         return self.predict_proba(X).argmax(axis=1)
 
     def loss(self, X, y) -> float:
-        """Mean cross-entropy of the network on X (n, n_features) with labels y (n,)."""
+        """Mean loss (cross-entropy, or the quadratic cost) on X (n, n_features) with labels y (n,)."""
         X = self._inputs(X)
         y = self._labels(y, len(X))
         with np.errstate(over="ignore", invalid="ignore"):
-            loss = SoftmaxCrossEntropy.forward(self._forward(X)[-1].z, y)[0]
+            loss = self._head.fused.forward(self._forward(X)[-1].z, y)[0]
         return self._finite(loss, X)
 
     def loss_and_gradients(self, X, y) -> tuple[float, list[np.ndarray]]:
-        """Mean cross-entropy and its gradients dL/dW_k, each shaped like W_k."""
+        """Mean loss (cross-entropy, or the quadratic cost) and its gradients dL/dW_k, each shaped like W_k."""
         X = self._inputs(X)
         y = self._labels(y, len(X))
         with np.errstate(over="ignore", invalid="ignore"):
@@ -203,6 +231,7 @@ class MLP:
         """An independent copy, optionally in another float dtype."""
         new = MLP.__new__(MLP)
         new.sizes, new._activation, new.seed = self.sizes, self._activation, self.seed
+        new._head, new._layer = self._head, self._layer
         new.dtype = _check_dtype(dtype if dtype is not None else self.dtype)
         new.weights = [W.astype(new.dtype, copy=True) for W in self.weights]
         return new
@@ -224,7 +253,7 @@ class MLP:
             raise ShapeError(f"weights must be a list of rectangular arrays; one is ragged ({exc}).") from None
         if [W.shape for W in weights] != self.weight_shapes:
             raise ShapeError(
-                f"weights must have shapes {self.weight_shapes} (bias row first); got "
+                f"weights must have shapes {self.weight_shapes}{' (bias row first)' if self.bias else ''}; got "
                 f"{[W.shape for W in weights]}."
             )
         limit = float(np.finfo(self.dtype).max)
@@ -261,7 +290,8 @@ class MLP:
         arrays = {f"W{k + 1}": W for k, W in enumerate(self.weights)}
         with atomic_write(path) as f:
             np.savez(f, format=np.array(FORMAT), sizes=np.array(self.sizes),
-                     activation=np.array(self.activation), **arrays)
+                     activation=np.array(self.activation), loss=np.array(self.loss_name),
+                     bias=np.array(self.bias), **arrays)
         return path
 
     @classmethod
@@ -276,10 +306,10 @@ class MLP:
         from .model_file import read_model
 
         path = _as_path(path, "load")
-        sizes, activation, weights = read_model(path, FORMAT)
+        sizes, activation, weights, loss, bias = read_model(path, FORMAT)
         net = cls.__new__(cls)
         try:
-            net._configure(sizes, activation, weights[0].dtype, None)
+            net._configure(sizes, activation, weights[0].dtype, None, loss, bias)
             net.set_weights(weights)
         except (ValueError, TypeError) as exc:
             raise ModelFileError(f"{path} is a damaged backproplab model: {exc}") from None

@@ -25,7 +25,8 @@ class StepKind(str, Enum):
     ACTIVATION = "activation"  # H_k = f(z_k)
     OUTPUT = "output"  # ŷ = softmax(z_n)
     LOSS = "loss"  # L
-    OUTPUT_GRADIENT = "output gradient"  # δ_n = dL/dz_n, the fused softmax + cross-entropy
+    OUTPUT_GRADIENT = "output gradient"  # δ_n = dL/dz_n: the fused softmax + cross-entropy, or σ's
+    LOSS_GRADIENT = "loss gradient"  # dL/dŷ (the quadratic cost only; cross-entropy goes to δ_n at once)
     PARAMETER_GRADIENT = "parameter gradient"  # dL/dW_k
     INPUT_GRADIENT = "input gradient"  # dL/dH_{k-1}, back through W_k[1:]
     GRADIENT = "gradient"  # δ_k = dL/dz_k, back through the activation of layer k
@@ -43,6 +44,10 @@ def _grouped(name: str) -> str:
         depth += ch in "([" and 1 or ch in ")]" and -1 or 0
         top = top or (depth == 0 and ch in "+−")
     return f"({name})" if top and " " in name else name
+
+
+#: The steps where the 1/B of the batch-mean loss enters a gradient (at ŷ − y).
+_GRADIENTS_OF_LOSS = (StepKind.OUTPUT_GRADIENT, StepKind.LOSS_GRADIENT)
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class Step:
     ``factors`` are the chain-rule factors (Jacobians) of a backward step;
     ``operands`` and ``operator`` the efficient product that computes it
     (``"·"`` matrix product, ``"⊙"`` elementwise product, ``"−"`` difference,
+    ``"·+"`` an affine map a · b + c with the bias c broadcast over the batch,
     or a function name applied elementwise).
 
     The facts every text is rendered from: ``kind`` (a :class:`StepKind`),
@@ -74,7 +80,8 @@ class Step:
     dL/dH_{k-1}, which uses W_k[1:]); ``source``, layer k's input ("x", "H1") for
     z_k and dL/dW_k; ``activation``, the activation of H_k and of δ_k = dL/dz_k;
     ``batch_size``; ``batch_mean``, True when the value carries the 1/B of the
-    batch-mean loss directly (L and δ_n for B > 1); ``drops_bias_row``, True when
+    batch-mean loss (L, dL/dŷ and δ_n for B > 1; a product text shows the 1/B
+    where it enters, at ŷ − y); ``drops_bias_row``, True when
     the step uses ``weight[1:]`` because the bias row has no path back.
     """
 
@@ -118,19 +125,26 @@ class Step:
             return ""
         if self.operator in ("·", "⊙", "−"):
             body = f" {self.operator} ".join(str(f) for f in self.operands)
+        elif self.operator == "·+":
+            body = "{} · {} + {}".format(*self.operands)
         else:
             body = f"{self.operator}({', '.join(str(f) for f in self.operands)})"
-        if self.batch_mean and self.kind == StepKind.OUTPUT_GRADIENT:
+        if self.batch_mean and self.kind in _GRADIENTS_OF_LOSS and self.operator == "−":
             body = f"({body}) / {self.batch_size}"  # the 1/B of the batch-mean loss
         tail = f" = shape of {self.target}" if self.target else ""
         return f"{body} = {format_shape(self.shape)}{tail}"
 
     def dimension_check(self) -> str:
         """The visible check that a matrix product's inner dimensions agree."""
-        if self.operator == "·" and len(self.operands) == 2:
-            a, b = (f.shape for f in self.operands)
+        if self.operator in ("·", "·+") and len(self.operands) in (2, 3):
+            a, b = (f.shape for f in self.operands[:2])
             ok = "✓" if a[-1] == b[0] else "✗"
-            return f"inner dimensions {a[-1]} = {b[0]} {ok}; result {a[0]}×{b[-1]}"
+            text = f"inner dimensions {a[-1]} = {b[0]} {ok}; result {a[0]}×{b[-1]}"
+            if self.operator == "·+":
+                c = self.operands[2]
+                along = "column" if len(c.shape) == 2 else "row"
+                text += f"; {c.name} ({format_shape(c.shape)}) is added to each {along}"
+            return text
         if self.operator in ("⊙", "−"):
             same = len({f.shape for f in self.operands}) == 1
             return f"elementwise: the shapes agree {'✓' if same else '✗'}"
@@ -193,10 +207,14 @@ class Trace:
     network (or the input array) after recording changes nothing here.
     """
 
+    #: How the arrays are laid out; :meth:`view` gives the same pass in another convention.
+    convention = "row-folded"
+
     def __init__(self, *, steps: list[Step], description: str,
                  jacobians: dict[tuple[str, str], tuple[Callable, Callable]],
                  weights: tuple[np.ndarray, ...] = (), labels: np.ndarray | None = None,
-                 activation: str = "", float64_pass: Callable[[], "Trace"] | None = None) -> None:
+                 activation: str = "", float64_pass: Callable[[], "Trace"] | None = None,
+                 loss: str = "cross_entropy", bias: bool = True) -> None:
         for step in steps:
             step.value.setflags(write=False)
         for W in weights:
@@ -209,7 +227,29 @@ class Trace:
         self._activation = activation
         self._float64_pass = float64_pass
         self._twin: Trace | None = None
+        self._loss, self._bias = loss, bias
         self.description = description
+
+    def view(self, convention: str) -> "Trace":
+        """The same pass in ``convention``: "row-folded" (this one), "row-separate" or "column".
+
+        A read-only trace with the same API (steps, names, shapes, formulas,
+        ledgers, LaTeX, Markdown, Jacobians) whose values are the arrays in that
+        convention; see :mod:`backproplab.core.conventions` for the mapping.
+        """
+        from .conventions import view_trace
+
+        return view_trace(self, convention)
+
+    @property
+    def loss(self) -> str:
+        """The network's loss: "cross_entropy" (softmax output) or "quadratic" (sigmoid output)."""
+        return self._loss
+
+    @property
+    def bias(self) -> bool:
+        """True when each W_k has a bias row (row 0); False for a network without biases."""
+        return self._bias
 
     @property
     def weights(self) -> tuple[np.ndarray, ...]:

@@ -18,7 +18,6 @@ import numpy as np
 
 from ..errors import ConfigError, DivergenceError, InputTypeError
 from .metrics import evaluate
-from .ops import SoftmaxCrossEntropy
 from .pixels import pixels_to_unit
 from .validation import as_labels, check_batch_size, check_images, check_seed, data_scale
 
@@ -172,10 +171,10 @@ class Trainer:
                 Xb, yb = batches.take(idx), y[idx]  # (B, n_features) floats, (B,)
                 with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
                     records = net._forward(Xb)
-                    loss, cache = SoftmaxCrossEntropy.forward(records[-1].z, yb)
+                    loss, cache = net._head.fused.forward(records[-1].z, yb)
                 good = guard.check(loss, epoch, step + 1)  # raises DivergenceError
                 # Backpropagate −lr instead of 1: every dW_k comes out as −lr · dL/dW_k, the step itself.
-                steps = net._backward(SoftmaxCrossEntropy.backward(-lr, cache), records).dW
+                steps = net._backward(net._head.fused.backward(-lr, cache), records).dW
                 self._update(steps, keep=good, step=step)
                 batch_correct = int(np.count_nonzero(cache[0].argmax(axis=1) == yb))
                 correct += batch_correct
