@@ -85,7 +85,7 @@ def _add_trace(sub) -> None:
     trace.add_argument("--format", choices=("text", "markdown", "latex"), default="text", help="output format")
     trace.add_argument("--ledger", action="store_true", help="also print each backward step's chain-rule ledger")
     trace.add_argument("--data-dir", type=Path, help=DATA_HELP)
-    trace.add_argument("--check", metavar="DERIVATION",
+    trace.add_argument("--check", dest="derivation", metavar="DERIVATION",
                        help='check your own derivation, e.g. "dL/dW2 = [1 H1]^T δ2" (exit 0 if right, 1 if not)')
     trace.add_argument("--target", metavar="NAME", help="what --check's expression is, if it has no left side")
     trace.add_argument("--convention", choices=("row-folded", "row-separate", "column"), default="row-folded",
@@ -249,8 +249,8 @@ def _trace(args) -> int:
               f"test images; got {args.sample}", file=sys.stderr)
         return 2
     trace = net.trace(data.x_test[args.sample:args.sample + 1], data.y_test[args.sample:args.sample + 1])
-    if args.check is not None:
-        check = trace.check_derivation(args.check, args.target, convention=args.convention, dialect=args.dialect)
+    if args.derivation is not None:
+        check = trace.check_derivation(args.derivation, args.target, convention=args.convention, dialect=args.dialect)
         print(check.to_markdown() if args.format == "markdown" else check.message)
         return 0 if check.ok else 1
     if args.format == "markdown":
