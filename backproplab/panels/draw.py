@@ -17,7 +17,8 @@ from ..core import MLP
 from ..core.digits import SIDE, mnist_style
 from ..errors import ConfigError
 from . import draw_views as views
-from ._common import Controls, error_html, routes_errors, show, with_class
+from ._common import with_class
+from .base import ErrorArea, Panel, routes_errors
 from .canvas import DrawingCanvas
 from .scale import use_scale
 from .step_through import StepThroughPanel
@@ -70,7 +71,7 @@ class DrawnDigit(traitlets.HasTraits):
         return self.meant if self.meant != GUESS else self.prediction
 
 
-class DrawDigitPanel(Controls, widgets.VBox):
+class DrawDigitPanel(Panel):
     """Draw a digit on a 28 × 28 grid; see the input the network gets and its ten probabilities.
 
     ``net`` is any MLP with 784 inputs and 10 classes. ``scale`` enlarges the panel
@@ -79,22 +80,23 @@ class DrawDigitPanel(Controls, widgets.VBox):
     From code: ``panel.draw(image)`` puts an image on the canvas (as if drawn),
     ``panel.control("bpl-draw-clear").click()``, ``panel.shown("bpl-draw-prediction")``,
     ``panel.step_panel`` is the step-through panel once "step through this digit" was clicked.
-    CSS classes: bpl-draw-error, bpl-draw-canvas, bpl-draw-tool, bpl-draw-clear, bpl-draw-input,
+    CSS classes: bpl-draw (the panel), bpl-draw-error, bpl-draw-canvas, bpl-draw-tool, bpl-draw-clear, bpl-draw-input,
     bpl-draw-prediction, bpl-draw-probabilities, bpl-draw-label, bpl-draw-step.
     """
+
+    css_class = "bpl-draw"
 
     def __init__(self, net: MLP, *, scale: float = 1.0, about_net: str = "") -> None:
         if net.n_features != SIDE * SIDE or net.n_classes != 10:
             raise ConfigError(f"drawing needs a network with 784 inputs (28×28) and 10 classes; "
                               f"got {net!r}. Use bl.MLP() or leave net out for a trained one.")
         self._net, self._about = net.copy(), about_net
-        self._callback_depth = 0
+        self.errors = ErrorArea("bpl-draw-error")
         self._canvas = with_class(DrawingCanvas(), "bpl-draw-canvas")
         self.digit = DrawnDigit(self._net, self._canvas.image)
         self.step_panel: StepThroughPanel | None = None
         self._build()
-        super().__init__(children=self._layout())
-        self.add_class("bpl-draw")
+        super().__init__(self._layout(), errors=self.errors)
         use_scale(self, scale)
         self._canvas.observe(self._on_ink, names="ink")
         self.digit.observe(self._on_reading, names=["image", "meant"])
@@ -111,15 +113,14 @@ class DrawDigitPanel(Controls, widgets.VBox):
         k = self._canvas.size // SIDE
         self._canvas.image = np.kron(arr, np.ones((k, k))) if arr.shape == (SIDE, SIDE) else arr
 
-    def __repr__(self) -> str:  # short: ipywidgets cuts a widget's text/plain at 110 characters
+    def _describe(self) -> str:  # short: ipywidgets cuts a widget's text/plain at 110 characters
         probs = self.digit.probabilities
         said = "nothing drawn" if probs is None else views.prediction_text(probs).split(" · ")[0]
-        return f"DrawDigitPanel({self._net!r}, {said})"
+        return f"{self._net!r}, {said}"
 
     # ---------------------------------------------------------- building
     def _build(self) -> None:
         W, L, B_ = widgets, widgets.Layout, with_class
-        self._error = B_(W.HTML(layout=L(display="none")), "bpl-draw-error")
         about = (f'<div style="color:{views.MUTED};font-size:13px">{views.html.escape(self._about)}</div>'
                  if self._about else "")
         self._title = B_(W.HTML(f'<div style="color:{views.TEXT};font-size:16px"><b>Draw a digit</b> '
@@ -154,7 +155,7 @@ class DrawDigitPanel(Controls, widgets.VBox):
                      layout=L(flex_flow="row wrap", align_items="flex-start"))
         step_row = W.HBox([self._label, self._step], layout=L(align_items="center", flex_flow="row wrap"))
         # the prediction above the pictures: in view at a projector's scale, whatever wraps below
-        return [self._error, self._title, self._prediction, row, step_row, self._step_note, self._step_slot]
+        return [self._title, self._prediction, row, step_row, self._step_note, self._step_slot]
 
     # ---------------------------------------------------------- callbacks
     @routes_errors
@@ -191,14 +192,6 @@ class DrawDigitPanel(Controls, widgets.VBox):
                                  f"the loss L uses label {digit.label} ({whose}). Draw again and click "
                                  f"the button to step through the new drawing.</div>")
         self._step_slot.children = (self.step_panel,)
-
-    def _show_error(self, exc: BaseException, where: str) -> None:
-        self._error.value = error_html(exc, where)
-        show(self._error, True)
-
-    def _clear_error(self) -> None:
-        self._error.value = ""
-        show(self._error, False)
 
 
 def draw_digit(net: MLP | None = None, *, scale: float = 1.0, data_dir=None) -> DrawDigitPanel:
