@@ -110,6 +110,8 @@ def test_mistakes_are_explained(net):
         DrawDigitPanel(MLP((100, 10)))
     with pytest.raises(ConfigError, match="MLP or None"):
         draw_digit("my net")
+    with pytest.raises(ConfigError, match="multiple of 28"):
+        DrawingCanvas(size=100)
     with pytest.raises(ShapeError, match="112×112"):
         DrawingCanvas().image = np.zeros((28, 29))
     with pytest.raises(traitlets.TraitError, match="0..9"):
