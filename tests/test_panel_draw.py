@@ -110,6 +110,8 @@ def test_mistakes_are_explained(net):
         DrawDigitPanel(MLP((100, 10)))
     with pytest.raises(ConfigError, match="MLP or None"):
         draw_digit("my net")
+    with pytest.raises(ConfigError, match="multiple of 28"):
+        DrawingCanvas(size=100)
     with pytest.raises(ShapeError, match="112×112"):
         DrawingCanvas().image = np.zeros((28, 29))
     with pytest.raises(traitlets.TraitError, match="0..9"):
@@ -121,6 +123,12 @@ def test_scale(net):
     assert "bpl-scale-150" in panel._dom_classes and "bpl-scaled" in panel._dom_classes
     assert ".bpl-scale-150 { zoom: 150%; }" in panel.control("bpl-scale-style").value
     assert "bpl-scaled" not in DrawDigitPanel(net)._dom_classes
+    n = len(panel.children)
+    use_scale(panel, 2)  # a toggle: the new scale replaces the old
+    assert [c for c in panel._dom_classes if c.startswith("bpl-scale-")] == ["bpl-scale-200"]
+    assert len(panel.children) == n and ".bpl-scale-200 { zoom: 200%; }" in panel.control("bpl-scale-style").value
+    use_scale(panel, 1)
+    assert not [c for c in panel._dom_classes if c.startswith("bpl-scale-")] and len(panel.children) == n - 1
     for bad in (5, 0, float("nan"), "big", True):
         with pytest.raises(ConfigError, match="0.5 to 3"):
             use_scale(panel, bad)

@@ -16,7 +16,7 @@ import numpy as np
 from ..core.digits import SIDE, centre_of_mass, ink_box
 from ..viz.render import array_to_png
 
-__all__ = ["canvas_description", "input_html", "percent", "prediction_text", "probabilities_html"]
+__all__ = ["canvas_description", "input_alt", "input_html", "percent", "prediction_text", "probabilities_html"]
 
 INPUT_PX = 5  # screen pixels per input pixel: 140 × 140
 TEXT, MUTED, BAR, ACCENT = "#1a1a1a", "#4d4d4d", "#1f4e79", "#0057b8"  # 17:1, 8.5:1 on white

@@ -27,15 +27,20 @@ def scale_class(scale: float) -> str:
 
 
 def use_scale(panel: widgets.Box, scale: float) -> None:
-    """Show ``panel`` (any ipywidgets box) ``scale`` times larger; 1 leaves it as it is.
+    """Show ``panel`` (any ipywidgets box) ``scale`` times larger; 1 is normal size.
 
-    Raises ConfigError for a scale outside 0.5..3 or not a number.
+    Call it again to change the scale (a projector toggle): the previous scale's class
+    and style go. Raises ConfigError for a scale outside 0.5..3 or not a number.
     """
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) \
             or not MIN_SCALE <= scale <= MAX_SCALE:
         raise ConfigError(f"scale must be a number from {MIN_SCALE} to {MAX_SCALE} (1 is normal size, "
                           f"1.5 suits a projector); got {scale!r}.")
+    for cls in [c for c in panel._dom_classes if c == "bpl-scaled" or c.startswith("bpl-scale-")]:
+        panel.remove_class(cls)
+    kept = tuple(w for w in panel.children if "bpl-scale-style" not in getattr(w, "_dom_classes", ()))
     if scale == 1:
+        panel.children = kept
         return
     cls = scale_class(scale)
     style = widgets.HTML(f"<style>.{cls} {{ zoom: {round(scale * 100)}%; }}</style>",
@@ -43,4 +48,4 @@ def use_scale(panel: widgets.Box, scale: float) -> None:
     style.add_class("bpl-scale-style")
     panel.add_class("bpl-scaled")
     panel.add_class(cls)
-    panel.children = (*panel.children, style)
+    panel.children = (*kept, style)

@@ -77,8 +77,11 @@ def test_draw_a_one_and_a_seven_in_jupyterlab(lab, page, shot):
         "alt", re.compile(r"^The network's input: 28 by 28 pixels, \d+ of 784 inked"))
     shot(panel, "06-draw-one-lab")
 
-    panel.locator("button.bpl-draw-clear").click()
+    # the eraser (wider than the pen) rubs the 1 out along the same path
+    panel.locator(".bpl-draw-tool button", has_text="eraser").click()
+    draw(page, panel, ONE)
     expect(prediction).to_have_text(READY)
+    panel.locator(".bpl-draw-tool button", has_text="pen").click()
     draw(page, panel, SEVEN)
     expect(prediction).to_have_text(reads(7))
     assert_accessible(page, ".bpl-draw")
@@ -96,6 +99,9 @@ def test_draw_a_one_and_a_seven_in_jupyterlab(lab, page, shot):
     assert_accessible(page, ".bpl-draw", exclude=(".bpl-step-through",))
     record_axe(page, ".bpl-draw .bpl-step-through", "step-through-in-draw-panel")
     shot(steps, "06-draw-step-through-lab")
+    panel.locator("button.bpl-draw-clear").click()
+    expect(prediction).to_have_text(READY)
+    expect(panel.locator(".bpl-draw-input img")).to_have_attribute("alt", re.compile("nothing drawn yet"))
     expect(panel.locator(".bpl-draw-error")).to_be_hidden()
     expect(steps.locator(".bpl-error")).to_be_hidden()
     lab.delete_sessions()
