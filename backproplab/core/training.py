@@ -127,8 +127,8 @@ class Trainer:
         Raises :class:`~backproplab.errors.DivergenceError` when the run diverges
         (see the class), after restoring the weights of the last good step; its
         message says whether to lower the learning rate or to scale the data.
-        Everything is checked before the first step: the data, and the batch's
-        memory (``min(batch_size, len(X))`` rows are held at once).
+        Everything is checked when ``run`` is called, before the first step: the
+        data, and the batch's memory (``min(batch_size, len(X))`` rows are held at once).
         """
         net = self.net
         X = check_images(X, net.n_features, name="X", dtype=net.dtype)
@@ -141,9 +141,9 @@ class Trainer:
             X_test = check_images(X_test, net.n_features, name="X_test", dtype=net.dtype)
             y_test = as_labels(y_test, len(X_test), net.n_classes, name="y_test")
         check_batch_size(min(self.batch_size, len(X)), net.sizes)
-        yield from self._guarded(X, y, X_test, y_test)
+        return self._run(X, y, X_test, y_test)
 
-    def _guarded(self, X, y, X_test, y_test) -> Iterator[Progress]:
+    def _run(self, X, y, X_test, y_test) -> Iterator[Progress]:
         self._stop_requested = False
         with _blas_limits(self.blas_threads):
             yield from self._loop(X, y, X_test, y_test)
