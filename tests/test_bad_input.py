@@ -226,6 +226,16 @@ def test_set_weights_keeps_the_old_weights_on_error():
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_pass_over_too_many_rows_is_refused_before_allocating(monkeypatch):
+    from backproplab.core import validation
+
+    monkeypatch.setattr(validation, "MAX_BATCH_ENTRIES", 100)
+    with pytest.raises(TooLargeError, match=r"a batch of 20 samples .* needs 240 activations.*"
+                                            r"Pass at most 8 rows at a time, or use backproplab\.evaluate"):
+        small().predict(x(20))
+    assert evaluate(small(), x(20), np.zeros(20, int), chunk=8).predictions.shape == (20,)
+
+
 def test_read_only_folders_and_files_are_named(tmp_path, monkeypatch):
     """Simulated: the tests may run as root, who may write anywhere."""
     import backproplab._files as files
