@@ -144,7 +144,8 @@ def _one_line(exc: BaseException) -> str:
 # ------------------------------------------------------ checks before the work
 def _check_train(args) -> None:
     """Output paths and the batch's memory, checked before the data is loaded or a step taken."""
-    from ._files import check_output_file, check_output_folder
+    from ._files import check_output_file
+    from .report import check_report_folder
     from .core.validation import check_batch_size
 
     check_batch_size(min(args.batch_size, args.n_train or A.N_TRAIN), (784, *args.hidden, 10),
@@ -152,7 +153,7 @@ def _check_train(args) -> None:
     if args.save:
         args.save = check_output_file(_npz(args.save))
     if args.report:
-        args.report = check_output_folder(args.report)
+        args.report = check_report_folder(args.report)
 
 
 def _check_trace(args) -> None:

@@ -334,6 +334,8 @@ CLI_CASES: dict[str, CliCase] = {
     "save is a folder": CliCase(lambda t: ["train", "--save", str(folder(t, "d.npz"))], 2,
                                 r"it is a folder\. Give a file name"),
     "save under a file": CliCase(lambda t: ["train", "--save", str(a_file(t) / "m.npz")], 2, r"a_file is a file"),
+    "report's metrics.json is a folder": CliCase(lambda t: ["train", "--report", str(folder(t, "metrics.json").parent)],
+                                                 2, r"metrics\.json: it is a folder"),
     "port 99999": CliCase(lambda t: ["lab", "--port", "99999"], 2, r"port number in 1\.\.65535"),
     "port 0": CliCase(lambda t: ["lab", "--port", "0"], 2, r"port number in 1\.\.65535"),
     "unknown command": CliCase(lambda t: ["trainn"], 2, r"invalid choice: 'trainn'.*See: backproplab --help"),
