@@ -150,10 +150,10 @@ def _check_train(args) -> None:
 
     check_batch_size(min(args.batch_size, args.n_train or A.N_TRAIN), (784, *args.hidden, 10),
                      name="--batch-size")
-    if args.save:
-        args.save = check_output_file(_npz(args.save))
+    if args.save:  # checked, not yet created: a run that fails leaves no empty folders behind
+        args.save = check_output_file(_npz(args.save), create_folder=None)
     if args.report:
-        args.report = check_report_folder(args.report)
+        args.report = check_report_folder(args.report, create=None)
 
 
 def _check_trace(args) -> None:

@@ -41,14 +41,15 @@ def write_report(folder: str | os.PathLike, net, history: History, *, settings: 
     return written
 
 
-def check_report_folder(folder: str | os.PathLike) -> Path:
-    """Check (and create) the report folder before the work that fills it; return it.
+def check_report_folder(folder: str | os.PathLike, *, create: bool | None = True) -> Path:
+    """Check the report folder before the work that fills it; return it.
 
-    Each of the report's files must be writable there (not a folder, say).
+    Each of the report's files must be writable there (not a folder, say). A
+    missing folder is created, or with ``create=None`` only checked to be creatable.
     """
-    folder = check_output_folder(folder)
+    folder = check_output_folder(folder, create=create)
     for name in REPORT_FILES:
-        check_output_file(folder / name)
+        check_output_file(folder / name, create_folder=create)
     return folder
 
 

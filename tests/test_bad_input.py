@@ -385,6 +385,20 @@ def test_cli_turns_an_unexpected_exception_into_one_line(monkeypatch, capsys):
     assert err.count("\n") == 1 and "internal error (KeyError" in err and "please report it" in err
 
 
+def test_checking_output_paths_creates_nothing(tmp_path, capsys):
+    """Paths are checked before the work, but folders are made only when the work is done."""
+    with pytest.raises(SystemExit):
+        main(["train", "--report", str(tmp_path / "new" / "rep"), "--save", str(tmp_path / "new2" / "m.npz"),
+              "--lr", "0"])  # a bad argument: the run never starts
+    assert list(tmp_path.iterdir()) == []
+    from backproplab.cli import _check_train, build_parser
+
+    args = build_parser().parse_args(["train", "--report", str(tmp_path / "a" / "rep"),
+                                      "--save", str(tmp_path / "b" / "m")])
+    _check_train(args)
+    assert args.save == tmp_path / "b" / "m.npz" and list(tmp_path.iterdir()) == []
+
+
 def test_the_report_path_is_checked_before_training(tmp_path, capsys, monkeypatch):
     """A bad --report fails at once: no data is loaded, no step is taken."""
     import backproplab.data as data
