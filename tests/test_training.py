@@ -296,3 +296,18 @@ def test_ctrl_c_leaves_every_layer_from_the_same_completed_step(tmp_path):
         after_next = reference.weights
         same = [[np.array_equal(W, R) for W, R in zip(kept, ref)] for ref in (after_last, after_next)]
         assert [True, True] in same, f"trial {trial}, step {last}: layers match steps {same}"
+
+
+def test_two_runs_of_one_trainer_keep_their_own_momentum(mnist_small):
+    """Interleaved runs of one Trainer behave as runs of two Trainers: no shared velocity."""
+    x, y = mnist_small.x_train[:320], mnist_small.y_train[:320]
+    settings = dict(epochs=1, lr=0.1, momentum=0.9, batch_size=32)
+    net, reference = MLP(seed=3), MLP(seed=3)
+    trainer = Trainer(net, **settings)
+    runs = [trainer.run(x, y), trainer.run(x, y)]
+    separate = [Trainer(reference, **settings).run(x, y), Trainer(reference, **settings).run(x, y)]
+    for k in (0, 1, 0, 1, 0):
+        next(runs[k])
+        next(separate[k])
+    for a, b in zip(net.weights, reference.weights):
+        np.testing.assert_array_equal(a, b)
