@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from . import __version__
 from . import _arguments as A
-from .errors import BackproplabError, ConfigError, ModelFileError
+from .errors import BackproplabError, ConfigError, DivergenceError, ModelFileError
 
 
 # ------------------------------------------------------------------ parser
@@ -187,7 +188,8 @@ def _train(args) -> int:
     history = History()
     total = args.epochs * -(-len(data.y_train) // args.batch_size)
     started = time.perf_counter()
-    with tqdm(total=total, unit="step", disable=args.quiet, leave=False, file=sys.stderr) as bar:
+    with tqdm(total=total, unit="step", disable=args.quiet, leave=False, file=sys.stderr) as bar, \
+            _diverged_in_words(args):
         for record in trainer.run(data.x_train, data.y_train, data.x_test, data.y_test):
             history.add(record)
             bar.update(1)
@@ -213,6 +215,19 @@ def _train(args) -> int:
         paths = write_report(args.report, net, history, settings=settings)
         print(f"wrote {', '.join(p.name for p in paths)} to {args.report}")
     return 0
+
+
+@contextmanager
+def _diverged_in_words(args):
+    """Say a diverged run's fix with the command's own options; nothing was saved."""
+    try:
+        yield
+    except DivergenceError as exc:
+        fix = (f" Run again with --lr {exc.suggested_lr:g}." if exc.suggested_lr else "")
+        saved = " Nothing was saved." if args.save or args.report else ""
+        raise DivergenceError(f"{exc}{saved}{fix}", epoch=exc.epoch, step=exc.step, loss=exc.loss,
+                              start_loss=exc.start_loss, cause=exc.cause, suggested_lr=exc.suggested_lr,
+                              restored_step=exc.restored_step) from None
 
 
 def _data(args) -> int:

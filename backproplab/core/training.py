@@ -26,6 +26,8 @@ from .validation import as_labels, check_batch_size, check_images, check_seed, d
 DIVERGENCE_FACTOR = 10.0
 #: this many bad steps in a row, or one NaN / infinite loss, is divergence.
 DIVERGENCE_PATIENCE = 3
+#: The largest learning rate a diverged run is advised to try (the default rate).
+SAFE_LR = 0.1
 #: Inputs larger than this (in absolute value) are "the data is the problem" when a run diverges.
 LARGE_INPUT = 1e3
 
@@ -280,11 +282,12 @@ class _DivergenceGuard:
                 f"the inputs reach |x| = {scale:.3g}, far outside the [0, 1] the network expects. Scale "
                 f"them first (X / 255 for pixels, or X / np.abs(X).max()); a smaller learning rate will "
                 f"not fix this.", cause="data", suggested_lr=None, **facts)
+        suggested = min(t.lr / 10, SAFE_LR)  # a tenth, and never above the classic net's usual rate
         hint = (f" (the inputs reach |x| = {scale:.3g}; scaling them to [0, 1] helps too)" if scale > 10 else "")
         return DivergenceError(
             f"training diverged at epoch {epoch}, step {step}: {what}; {kept}. The learning rate is too "
-            f"large: try lr={t.lr / 10:g} instead of {t.lr:g}{hint}.",
-            cause="learning_rate", suggested_lr=t.lr / 10, **facts)
+            f"large: try lr={suggested:g} instead of {t.lr:g}{hint}.",
+            cause="learning_rate", suggested_lr=suggested, **facts)
 
 
 class _BatchBuffers:
