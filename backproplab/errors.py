@@ -70,7 +70,8 @@ class DivergenceError(BackproplabError, ValueError):
     ``loss``             the batch loss that was refused (may be nan or inf)
     ``start_loss``       the reference it was compared with (the first loss, at least ln C)
     ``cause``            ``"learning_rate"`` or ``"data"`` (inputs far outside [0, 1])
-    ``suggested_lr``     a learning rate to try (``None`` when the data is the problem)
+    ``suggested_lr``     a learning rate to try: a tenth of the one used, at most 0.1
+                         (``None`` when the data is the problem)
     ``restored_step``    the step whose weights the network now holds (0: as before the run)
     """
 
