@@ -130,7 +130,7 @@ class CurvesSVG:
         self._loss_top = 0.0
 
     def update(self, *, steps, train_loss, train_acc, test_steps, test_acc, x_max: float) -> str:
-        """The SVG for the series so far; x in epochs over [0, x_max]."""
+        """The SVG for the series so far; x in epochs, the axis growing with the run up to ``x_max``."""
         steps, loss, acc = list(steps), list(train_loss), list(train_acc)
         if not len(steps) == len(loss) == len(acc):
             raise ShapeError(f"steps, train_loss and train_acc need one value each per point; got "
@@ -143,13 +143,15 @@ class CurvesSVG:
                 self._loss_top = max(self._loss_top, l_)
             self._points["acc"].append(f"{x:.4f},{a:.4f}")
         self._seen = len(steps)
-        x_max = max(float(x_max), steps[-1] if steps else 0.0, 1e-9)
+        # the x axis grows with the run (a long run's first epochs are not squeezed to its left edge)
+        last_x = steps[-1] if steps else 0.0
+        x_max = max(min(float(x_max), _nice_top(1.05 * last_x)), last_x, 1.0)
         loss_top = _nice_top(self._loss_top)
         last_loss = f" (last {loss[-1]:.4g})" if loss else ""
-        last = [f"train {100 * acc[-1]:.2f} %"] if acc else []
-        last += [f"test {100 * test_acc[-1]:.2f} %"] if len(test_acc) else []
-        acc_title = f"accuracy (last: {', '.join(last)})" if last else "accuracy"
-        left = self._plot(0, f"train loss (cross-entropy){last_loss}", x_max, loss_top,
+        last = [f"train {100 * acc[-1]:.1f} %"] if acc else []
+        last += [f"test {100 * test_acc[-1]:.1f} %"] if len(test_acc) else []
+        acc_title = f"accuracy: {', '.join(last)}" if last else "accuracy"
+        left = self._plot(0, f"train loss{last_loss}", x_max, loss_top,
                           [(self._points["loss"], TRAIN_COLOR, "")], [], percent=False)
         right = self._plot(self.W, acc_title, x_max, 1.0,
                            [(self._points["acc"], TRAIN_COLOR, "")],
