@@ -19,6 +19,7 @@ from ...viz import array_to_png
 from .._common import show, with_class
 from ..base import ErrorArea, routes_errors
 from ..step_through import StepThroughPanel
+from .checkpoints import network_with
 from .example import ExampleView
 from .render import image_shape
 
@@ -71,7 +72,8 @@ class DrillDown(widgets.VBox):
         return self._dash.session.predictions(checkpoint)
 
     def _network_at(self, checkpoint):
-        return self._dash.session.network_at(checkpoint)
+        session = self._dash.session
+        return network_with(session.net, checkpoint.weights)  # a copy, never the live network
 
     def on_show(self) -> None:
         """Its tab came on show: draw the grid."""

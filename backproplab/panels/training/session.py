@@ -24,7 +24,7 @@ from ...core import MLP, Progress, Trainer
 from ...core.history import History
 from ...data import balanced_subset
 from ...errors import ConfigError, DivergenceError
-from .checkpoints import Checkpoint, Evaluator, Frame, network_with
+from .checkpoints import Checkpoint, Evaluator, Frame
 from .runlog import RunLog
 
 __all__ = ["Checkpoint", "Frame", "TrainingSession", "STATES"]
@@ -110,10 +110,6 @@ class TrainingSession(traitlets.HasTraits):
     def ended(self) -> threading.Event:
         """Set whenever no worker is running (the ticker waits on it)."""
         return self._ended
-
-    @property
-    def total_steps(self) -> int:
-        return self.trainer.epochs * self.steps_per_epoch if self.trainer else 0
 
     @property
     def steps_per_epoch(self) -> int:
@@ -304,14 +300,6 @@ class TrainingSession(traitlets.HasTraits):
                                         diagnose=snapshot)
         self.log.add_checkpoint(checkpoint, snapshot=snapshot)
         return checkpoint
-
-    def network_at(self, checkpoint: Checkpoint) -> MLP:
-        """A new MLP holding a checkpoint's weights (never the live network)."""
-        return network_with(self.net, checkpoint.weights)
-
-    def network_with(self, weights) -> MLP:
-        """A new MLP like ``self.net`` holding copies of ``weights``."""
-        return network_with(self.net, weights)
 
     def history_dict(self) -> dict:
         """The history as JSON-ready values, copied consistently."""
