@@ -11,14 +11,15 @@ No widgets here: each returns bytes or a string for the panel to show.
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 
 import numpy as np
 
 from backproplab.errors import ShapeError
-from backproplab.viz.colormap import palette, to_indices
-from backproplab.viz.filters import _check_image_shape, _check_w1, _mosaic, grid_shape, symmetric_limit
+from backproplab.viz.colormap import BAD, palette, to_indices
+from backproplab.viz.filters import _check_image_shape, _check_w1, grid_shape, symmetric_limit
 from backproplab.viz.png import indexed_png
 
 __all__ = ["CurvesSVG", "FilterMosaicImage", "confusion_html"]
@@ -47,11 +48,22 @@ class FilterMosaicImage:
         """The mosaic of ``W1`` (1 + h*w, n_filters) as PNG bytes."""
         arr = _check_w1(W1, self.image_shape, self.n_filters)  # (785, H), finite
         self.limit = m = symmetric_limit(arr)
-        mosaic = _mosaic(arr[1:], self.image_shape, self.n_rows, self.n_cols)  # (R·29−1, C·29−1), NaN lines
-        idx = to_indices(mosaic, -m, m)  # (R·29−1, C·29−1) uint8
-        if self.scale > 1:
-            idx = np.repeat(np.repeat(idx, self.scale, axis=0), self.scale, axis=1)
-        return indexed_png(idx, self.palette, level=0)  # stored: zlib would cost 20-50 ms a frame
+        flat = np.empty(arr[1:].size + 1, np.uint8)  # (h·w·H + 1,): the weights' colours, then grey
+        flat[:-1] = to_indices(arr[1:], -m, m).ravel()
+        flat[-1] = BAD
+        return indexed_png(flat[self._where], self.palette, level=0)  # stored: zlib costs 20-50 ms
+
+    @functools.cached_property
+    def _where(self) -> np.ndarray:
+        """(height, width) of the picture: for each pixel, its weight's index in W1[1:].ravel()
+        (pixel p of unit j is p·H + j), or the last index (grey) on separators and empty tiles."""
+        h, w = self.image_shape
+        H, R, C = self.n_filters, self.n_rows, self.n_cols
+        tiles = np.full((R * C, h + 1, w + 1), h * w * H, np.int64)  # (tiles, h+1, w+1)
+        tiles[:H, :h, :w] = np.arange(h * w).reshape(1, h, w) * H + np.arange(H).reshape(H, 1, 1)
+        grid = tiles.reshape(R, C, h + 1, w + 1).transpose(0, 2, 1, 3).reshape(R * (h + 1), C * (w + 1))
+        grid = grid[:-1, :-1]  # (R·(h+1)−1, C·(w+1)−1): no outer separator
+        return np.repeat(np.repeat(grid, self.scale, axis=0), self.scale, axis=1)
 
     def caption_html(self, title: str, W1) -> str:
         """What the picture shows, in words (also its text alternative), with its colour scale."""
@@ -103,12 +115,16 @@ def confusion_html(cm, title: str) -> str:
             f'{"".join(rows)}</table></div>')
 
 
-def _nice_top(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 × 10^k at or above ``value`` (> 0)."""
+_ROUND = (1, 2, 2.5, 5, 10)  # axis ranges and tick steps
+_FINE = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)  # the loss axis: little empty room above the curve
+
+
+def _nice_top(value: float, factors=_ROUND) -> float:
+    """The smallest of ``factors`` × 10^k at or above ``value`` (> 0)."""
     if not value > 0 or not math.isfinite(value):
         return 1.0
     exp = 10 ** math.floor(math.log10(value))
-    return next(f * exp for f in (1, 2, 2.5, 5, 10) if f * exp >= value * (1 - 1e-9))
+    return next(f * exp for f in factors if f * exp >= value * (1 - 1e-9))
 
 
 class CurvesSVG:
@@ -130,7 +146,7 @@ class CurvesSVG:
         self._loss_top = 0.0
 
     def update(self, *, steps, train_loss, train_acc, test_steps, test_acc, x_max: float) -> str:
-        """The SVG for the series so far; x in epochs over [0, x_max]."""
+        """The SVG for the series so far; x in epochs, the axis growing with the run up to ``x_max``."""
         steps, loss, acc = list(steps), list(train_loss), list(train_acc)
         if not len(steps) == len(loss) == len(acc):
             raise ShapeError(f"steps, train_loss and train_acc need one value each per point; got "
@@ -143,13 +159,15 @@ class CurvesSVG:
                 self._loss_top = max(self._loss_top, l_)
             self._points["acc"].append(f"{x:.4f},{a:.4f}")
         self._seen = len(steps)
-        x_max = max(float(x_max), steps[-1] if steps else 0.0, 1e-9)
-        loss_top = _nice_top(self._loss_top)
+        # the x axis grows with the run (a long run's first epochs are not squeezed to its left edge)
+        last_x = steps[-1] if steps else 0.0
+        x_max = max(min(float(x_max), _nice_top(1.05 * last_x)), last_x, 1.0)
+        loss_top = _nice_top(self._loss_top, _FINE)
         last_loss = f" (last {loss[-1]:.4g})" if loss else ""
-        last = [f"train {100 * acc[-1]:.2f} %"] if acc else []
-        last += [f"test {100 * test_acc[-1]:.2f} %"] if len(test_acc) else []
-        acc_title = f"accuracy (last: {', '.join(last)})" if last else "accuracy"
-        left = self._plot(0, f"train loss (cross-entropy){last_loss}", x_max, loss_top,
+        last = [f"train {100 * acc[-1]:.1f} %"] if acc else []
+        last += [f"test {100 * test_acc[-1]:.1f} %"] if len(test_acc) else []
+        acc_title = f"accuracy: {', '.join(last)}" if last else "accuracy"
+        left = self._plot(0, f"train loss{last_loss}", x_max, loss_top,
                           [(self._points["loss"], TRAIN_COLOR, "")], [], percent=False)
         right = self._plot(self.W, acc_title, x_max, 1.0,
                            [(self._points["acc"], TRAIN_COLOR, "")],

@@ -29,10 +29,9 @@ from matplotlib.figure import Figure
 
 from backproplab._files import atomic_write
 from backproplab.errors import ConfigError, DTypeError, ShapeError
+from backproplab.viz.png import PNG_SIGNATURE  # one definition, re-exported here
 
 __all__ = ["PNG_SIGNATURE", "PngFigure", "array_to_png", "figure_to_png", "save_png"]
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 PathLike = Union[str, "os.PathLike[str]"]
 

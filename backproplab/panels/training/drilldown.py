@@ -13,18 +13,19 @@ import ipywidgets as widgets
 import numpy as np
 import traitlets
 
-from ...core.inspection import cell_indices, top_units, unit_gradient_norms
+from ...core.inspection import cell_indices
 from ...errors import ConfigError
-from ...viz import array_to_png, filter_mosaic
-from .._common import show, walk, with_class
+from ...viz import array_to_png
+from .._common import show, with_class
 from ..base import ErrorArea, routes_errors
 from ..step_through import StepThroughPanel
+from .checkpoints import network_with
+from .example import ExampleView
 from .render import image_shape
 
 __all__ = ["DrillDown"]
 
 N_THUMBS = 16  # thumbnails shown per cell
-N_TOP_UNITS = 6  # hidden units shown one by one, largest filter gradient first
 _CELL = widgets.Layout(width="46px", height="26px", padding="0", margin="1px")
 # The grid's caption has its room from the start (two lines of 12 px text): drawing the grid
 # must not push the buttons down under a learner's pointer.
@@ -60,7 +61,6 @@ class DrillDown(widgets.VBox):
         self._checkpoint = None  # the one the grid shows
         self._cell_checkpoint = None  # the one the thumbnails and the example come from
         self._indices = np.zeros(0, np.int64)
-        self._step_through: StepThroughPanel | None = None
         self._build()
         super().__init__(children=self._layout())
         self.add_class("bpl-drilldown")
@@ -72,7 +72,8 @@ class DrillDown(widgets.VBox):
         return self._dash.session.predictions(checkpoint)
 
     def _network_at(self, checkpoint):
-        return self._dash.session.network_at(checkpoint)
+        session = self._dash.session
+        return network_with(session.net, checkpoint.weights)  # a copy, never the live network
 
     def on_show(self) -> None:
         """Its tab came on show: draw the grid."""
@@ -83,7 +84,7 @@ class DrillDown(widgets.VBox):
     @property
     def step_through(self) -> StepThroughPanel | None:
         """The step-through panel of the open example, or None."""
-        return self._step_through
+        return self._example.panel
 
     @property
     def indices(self) -> np.ndarray:
@@ -100,17 +101,7 @@ class DrillDown(widgets.VBox):
             for box, _, _ in self._thumbs:
                 show(box, False)
             self._thumbs_caption.value = ""
-            self._close_example()
-            show(self._example_box, False)
-
-    def _close_example(self) -> None:
-        """Close the widgets of the previous example (they are rebuilt for each one)."""
-        old = [*self._host.children, *self._units.children]
-        self._host.children, self._units.children = (), ()
-        self._step_through = None
-        for widget in old:
-            for w in reversed(list(walk(widget))):
-                w.close()
+            self._example.close()
 
     def set_checkpoint(self, checkpoint, *, draw: bool = True) -> None:
         """Follow a checkpoint: choices use it; the grid shows its counts when ``draw``.
@@ -192,22 +183,11 @@ class DrillDown(widgets.VBox):
             raise ConfigError("there is no checkpoint yet: train or step first.")
         with self._lock:
             index = int(index)
-            net = self._network_at(checkpoint)
             x, y = self._x[index:index + 1], self._y[index:index + 1]  # (1, n_features), (1,)
-            panel = StepThroughPanel(net, x, y, quiz=False)
-            self._close_example()
-            self._step_through = panel
+            panel = self._example.open(self._network_at(checkpoint), x, y, index=index,
+                                       predicted=int(self._predictions(checkpoint)[index]),
+                                       label=checkpoint.label)
             self.example = index
-            self._host.children = (panel,)
-            trace = panel.trace
-            y_hat = trace["y_hat"].value[0]  # (C,)
-            predicted = int(self._predictions(checkpoint)[index])
-            self._example_caption.value = (
-                f'<div style="font-size:13px"><b>test image #{index}</b>: true {int(y[0])} '
-                f"(ŷ = {y_hat[int(y[0])]:.3f}), predicted {predicted} (ŷ = {y_hat[predicted]:.3f}), "
-                f"with the weights of <b>{checkpoint.label}</b></div>")
-            self._render_push(net.weights[0], trace["dL/dW1"].value)
-            show(self._example_box, True)
             return panel
 
     # --------------------------------------------------------- building
@@ -242,52 +222,12 @@ class DrillDown(widgets.VBox):
             box = W.VBox([image, button], layout=L(align_items="center", margin="2px"))
             show(box, False)
             self._thumbs.append((box, image, button))
-        self._example_caption = with_class(W.HTML(), "bpl-drill-example")
-        self._push_mosaics = with_class(W.HTML(), "bpl-drill-push-caption")
-        self._filters_image = with_class(W.Image(format="png"), "bpl-drill-filters")
-        self._grads_image = with_class(W.Image(format="png"), "bpl-drill-gradients")
-        self._units = with_class(W.HBox(layout=L(flex_flow="row wrap")), "bpl-drill-units")
-        self._host = with_class(W.Box(), "bpl-drill-step-through")
+        self._example = ExampleView()
 
     def _layout(self) -> list[widgets.Widget]:
         W, L = widgets, widgets.Layout
         thumbs = W.HBox([box for box, _, _ in self._thumbs], layout=L(flex_flow="row wrap"))
-        mosaics = W.HBox([
-            W.VBox([W.HTML("<b>filters</b> W1[1:, j] (28×28 each)"), self._filters_image]),
-            W.VBox([W.HTML("<b>where this image pushes them</b>: ∂L/∂W1[1:, j]"), self._grads_image]),
-        ], layout=L(flex_flow="row wrap"))
-        self._example_box = W.VBox([
-            self._example_caption, self._push_mosaics, mosaics,
-            W.HTML("<b>the units this image pushes hardest</b> (filter | its gradient)"),
-            self._units, W.HTML("<b>step through this image's pass</b>"), self._host])
-        show(self._example_box, False)
-        return [self._grid_caption, self._grid, self._thumbs_caption, thumbs, self._example_box]
-
-    def _render_push(self, W1: np.ndarray, dW1: np.ndarray) -> None:
-        """W1 and ∂L/∂W1 as two mosaics in the same tile order, then the top units."""
-        side = image_shape(W1.shape[0] - 1)
-        self._filters_image.value = array_to_png(filter_mosaic(W1, image_shape=side),
-                                                 symmetric=True, scale=2)
-        self._grads_image.value = array_to_png(filter_mosaic(dW1, image_shape=side),
-                                               symmetric=True, scale=2)
-        self._push_mosaics.value = (
-            '<div style="font-size:12px">Unit j sits in the same tile in both mosaics (row label + '
-            "column). Red = positive, blue = negative, white = 0; each mosaic has its own scale. "
-            "A gradient step changes W1 by −lr·∂L/∂W1: pixels where the gradient is blue gain "
-            "weight, red ones lose it. Blank pixels of the image give exactly 0.</div>")
-        norms = unit_gradient_norms(dW1)  # (H,)
-        tiles = []
-        for j in top_units(dW1, min(N_TOP_UNITS, dW1.shape[1])):
-            j = int(j)
-            pair = widgets.HBox([
-                widgets.Image(value=array_to_png(W1[1:, j].reshape(side), symmetric=True, scale=3),
-                              format="png"),
-                widgets.Image(value=array_to_png(dW1[1:, j].reshape(side), symmetric=True, scale=3),
-                              format="png")])
-            label = widgets.HTML(f'<div style="font-size:12px">unit {j}: ‖∂L/∂W1[1:, {j}]‖ = '
-                                 f"{norms[j]:.3g}</div>")
-            tiles.append(widgets.VBox([pair, label], layout=widgets.Layout(margin="4px")))
-        self._units.children = tiles
+        return [self._grid_caption, self._grid, self._thumbs_caption, thumbs, self._example.box]
 
     # ---------------------------------------------------------- callbacks
     def _cell_handler(self, t: int, p: int):

@@ -11,17 +11,14 @@ drill-down (:mod:`.drilldown`). Training runs in a background thread
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import ipywidgets as widgets
 import numpy as np
 
-from ..._files import atomic_write
 from ...core import MLP, Progress, Trainer
 from ...errors import ConfigError, ShapeError
-from ...viz import save_png
 from .._common import with_class
 from .._common import PanelTypeError
 from ..base import ErrorArea, Panel, assign
@@ -31,7 +28,7 @@ from .controls import TrainingControls
 from .drilldown import DrillDown
 from .live import LiveView
 from .redraw import Redrawer
-from .render import report_pngs
+from .save import SaveView
 from .session import TrainingSession
 from .state import DashboardState
 
@@ -100,6 +97,7 @@ class TrainingPanel(Panel):
         self.redrawer = Redrawer(self.live, redraw_hz=redraw_hz)
         self.drill = DrillDown(data.x_test, data.y_test, dash=self.dash, errors=errors,
                                n_classes=net.n_classes)
+        self.saver = SaveView(self.dash, self.live, errors, n_test=len(data.y_test))
         super().__init__(self._build(errors), errors=errors)
         self.dash.observe(errors.guard(lambda change: self.live.refresh(), "replay"), names="replay")
         self.dash.observe(self._on_state, names="state")
@@ -235,7 +233,6 @@ class TrainingPanel(Panel):
         self._halt(self.session.close, 10.0)
         with self.dash.lock:
             self.dash.session = TrainingSession(net, self._data, probe=self._probe)
-            self._save_result.value = ""
             self._title.value = self._title_html()
             self._why.value = text.why_slow_html(net.activation)
         self.live.settle()
@@ -245,26 +242,8 @@ class TrainingPanel(Panel):
         self.live.refresh()
 
     def save(self, folder: str | Path | None = None) -> list[Path]:
-        """Write model.npz, the figures on show (PNG) and metrics.json into ``folder``.
-
-        filters.png is the picture on show; confusion.png and curves.png draw the
-        numbers on show with matplotlib (axes and colour bars, for a report).
-        """
-        folder = Path(self.folder if folder is None else folder).expanduser().resolve()
-        s = self.session
-        net = s.network_with(s.weights())  # a consistent copy, even while training
-        paths = [net.save(folder / "model.npz")]
-        pngs = {"filters": self.live.images["filters"].value, **report_pngs(self.live.shown)}
-        for name in ("filters", "confusion", "curves"):
-            if pngs.get(name):
-                paths.append(save_png(pngs[name], folder / f"{name}.png"))
-        metrics = {**s.history_dict(), "model": repr(net), "settings": s.settings,
-                   "n_train": s.n_train, "n_test": len(self._data.y_test)}
-        with atomic_write(folder / "metrics.json") as f:
-            f.write(json.dumps(metrics, indent=2).encode())
-        paths.append(folder / "metrics.json")
-        self._save_result.value = text.saved_html(paths)
-        return paths
+        """Write model.npz, the figures on show (PNG) and metrics.json into ``folder`` (see :mod:`.save`)."""
+        return self.saver.save(folder)
 
     def close(self) -> None:
         """Stop training, end the helper process and close every widget of the panel."""
@@ -297,20 +276,13 @@ class TrainingPanel(Panel):
         W, L, B = widgets, widgets.Layout, with_class
         self._title = B(W.HTML(self._title_html()), "bpl-train-title")
         self._why = B(W.HTML(text.why_slow_html(self.net.activation)), "bpl-why-slow")
-        folder = B(W.Text(value=self.folder, description="folder", layout=L(width="420px")),
-                   "bpl-save-folder")
-        widgets.link((folder, "value"), (self.dash, "folder"))
-        save = B(W.Button(description="Save model and figures", icon="save", layout=L(width="auto")),
-                 "bpl-save")
-        self._save_result = B(W.HTML(), "bpl-save-result")
         c = self.controls
         for button, action in ((c.start, self.start), (c.pause, self.pause), (c.stop, self.stop),
-                               (c.step, self.step_batch), (c.reset, self.reset), (save, self.save)):
+                               (c.step, self.step_batch), (c.reset, self.reset)):
             button.on_click(errors.guard(lambda _, action=action: action(), button.description.lower()))
         live = self.live
         saturation = W.VBox([self._why, live.snapshots.saturation])
-        tabs = B(W.Tab(children=[live.live_tab(), self.drill, saturation,
-                                 W.VBox([W.HBox([folder, save]), self._save_result])]),
+        tabs = B(W.Tab(children=[live.live_tab(), self.drill, saturation, self.saver.box]),
                  "bpl-train-tabs")
         tabs.titles = ("Live", "Drill-down", "Saturation", "Save")
         tabs.observe(errors.guard(self._on_tab, "tab"), names="selected_index")

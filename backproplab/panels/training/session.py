@@ -24,7 +24,8 @@ from ...core import MLP, Progress, Trainer
 from ...core.history import History
 from ...data import balanced_subset
 from ...errors import ConfigError, DivergenceError
-from .checkpoints import Checkpoint, Evaluator, Frame, network_with
+from .checkpoints import Checkpoint, Evaluator, Frame
+from .runlog import RunLog
 
 __all__ = ["Checkpoint", "Frame", "TrainingSession", "STATES"]
 
@@ -58,24 +59,13 @@ class TrainingSession(traitlets.HasTraits):
         self.x_train, self.y_train = data.x_train, data.y_train
         self.x_test, self.y_test = data.x_test, data.y_test
         self.evaluator = Evaluator(self.x_test, self.y_test, probe=probe)
-        self.history = History(points_per_epoch=200)
-        self.snapshots: list[Checkpoint] = []
-        self.evaluation: Checkpoint | None = None
-        self.latest: Progress | None = None
+        self.log = RunLog(net)  # what the run produced, handed over under its lock
         self.trainer: Trainer | None = None
         self.settings: dict = {}
         self.n_train = len(self.y_train)
         self.error: BaseException | None = None
         self.run_seconds = 0.0  # wall time the workers spent pulling records
         self._stream = None
-        self._lock = threading.Lock()  # guards what the worker hands over
-        self._taken = threading.Condition(self._lock)  # notified after each record
-        self._version = 0
-        self._published: tuple | None = None
-        self._published_version = -1
-        self._published_at: Progress | None = None
-        self._want_weights = False
-        self._weights_ready = threading.Event()
         self._halt = threading.Event()  # ask the worker to end (pause or stop)
         self._stop_asked = False
         self._ended = threading.Event()  # set when no worker is running
@@ -85,6 +75,24 @@ class TrainingSession(traitlets.HasTraits):
         self._checkpoint_now("untrained", epoch=0.0, step=0, snapshot=True)
 
     # ------------------------------------------------------------ facts
+    @property
+    def history(self) -> History:
+        return self.log.history
+
+    @property
+    def snapshots(self) -> list[Checkpoint]:
+        """The untrained network and one checkpoint per finished epoch."""
+        return self.log.snapshots
+
+    @property
+    def evaluation(self) -> Checkpoint | None:
+        """The latest test-set evaluation (an epoch's end, or the network when it last paused)."""
+        return self.log.evaluation
+
+    @property
+    def latest(self) -> Progress | None:
+        return self.log.latest
+
     @property
     def diverged(self) -> bool:
         """The run failed because training diverged (the Trainer kept the last good weights)."""
@@ -102,10 +110,6 @@ class TrainingSession(traitlets.HasTraits):
     def ended(self) -> threading.Event:
         """Set whenever no worker is running (the ticker waits on it)."""
         return self._ended
-
-    @property
-    def total_steps(self) -> int:
-        return self.trainer.epochs * self.steps_per_epoch if self.trainer else 0
 
     @property
     def steps_per_epoch(self) -> int:
@@ -196,10 +200,7 @@ class TrainingSession(traitlets.HasTraits):
 
     def wait_for_steps(self, n: int, timeout: float | None = None) -> bool:
         """Wait until the run has taken ``n`` steps, or is no longer running; True if it has."""
-        with self._taken:
-            self._taken.wait_for(lambda: (self.latest is not None and self.latest.step >= n)
-                                 or not self.running, timeout)
-            return self.latest is not None and self.latest.step >= n
+        return self.log.wait_for_steps(n, running=lambda: self.running, timeout=timeout)
 
     def close(self, timeout: float = 5.0) -> bool:
         """Stop any worker and drop the generator."""
@@ -219,12 +220,10 @@ class TrainingSession(traitlets.HasTraits):
             self._fail(exc)
         finally:
             self.run_seconds += time.perf_counter() - started
-            with self._lock:
-                self._serve_weights()
+            self.log.ended()
             if self.state == "running":  # observers run outside the lock
                 self.state = "paused"
-            with self._lock:
-                self._taken.notify_all()
+            self.log.ended()  # wake whoever waits on the state too
             self._ended.set()
             if self._on_end is not None:
                 self._on_end()
@@ -258,24 +257,8 @@ class TrainingSession(traitlets.HasTraits):
         if record.epoch_end and record.confusion is not None:
             # the generator is suspended: self.net holds exactly the record's weights
             checkpoint = self.evaluator.from_record(record, self.net)
-        with self._lock:
-            self.history.add(record)
-            self.latest = record
-            self._version += 1
-            if checkpoint is not None:
-                self.snapshots.append(checkpoint)
-                self.evaluation = checkpoint
-            if self._want_weights:
-                self._serve_weights()
-            self._taken.notify_all()
-
-    def _serve_weights(self) -> None:
-        """Publish a copy of the weights (lock held, between two steps)."""
-        self._published = tuple(W.copy() for W in self.net.weights)
-        self._published_version = self._version
-        self._published_at = self.latest  # the weights are exactly those of this record's step
-        self._want_weights = False
-        self._weights_ready.set()
+        # slowed down, every step is shown: publish its weights at once (a copy per step is cheap then)
+        self.log.add(record, checkpoint, publish=self.speed is not None)
 
     def _fail(self, exc: BaseException) -> None:
         self.error = exc
@@ -290,48 +273,16 @@ class TrainingSession(traitlets.HasTraits):
     # ------------------------------------------------- copies for drawing
     def request_weights(self) -> None:
         """Ask for a fresh copy of the weights, published after the worker's next step."""
-        with self._lock:
-            if self.running:
-                self._want_weights = True
-            else:
-                self._serve_weights()
+        self.log.request_weights(running=self.running)
 
     def weights(self, timeout: float = 5.0) -> tuple[np.ndarray, ...]:
         """A consistent copy of the current weights (waits for one step while running)."""
-        with self._lock:
-            self._weights_ready.clear()
-            if self.running:
-                self._want_weights = True
-            else:
-                self._serve_weights()
-        if not self._weights_ready.wait(timeout):
-            raise TimeoutError(f"training did not hand over its weights within {timeout} s.")
-        with self._lock:
-            return self._published
+        return self.log.weights(running=lambda: self.running, timeout=timeout)
 
     def frame(self, *, fresh_weights: float = 0.0) -> Frame:
-        """Everything the dashboard draws, copied consistently.
-
-        ``fresh_weights`` > 0: while running, first ask for the weights and wait up
-        to that many seconds for the worker to publish them after its next step,
-        so that they are at most a step behind ``latest`` (``weights_at`` names
-        their step exactly either way).
-        """
-        with self._lock:
-            if fresh_weights > 0 and self.running:
-                asked_at = self._version
-                self._want_weights = True
-                self._taken.wait_for(lambda: self._published_version > asked_at or not self.running,
-                                     fresh_weights)
-            h, latest = self.history, self.latest
-            return Frame(
-                version=self._version, state=self.state, latest=latest,
-                steps=list(h.steps), train_loss=list(h.train_loss),
-                train_accuracy=list(h.train_accuracy), test_steps=h.test_steps,
-                test_accuracy=h.test_accuracy, weights=self._published,
-                weights_version=self._published_version, weights_at=self._published_at,
-                evaluation=self.evaluation, n_snapshots=len(self.snapshots), error=self.error,
-                samples_per_second=latest.samples_per_second if latest else 0.0)
+        """Everything the dashboard draws, copied consistently (see :meth:`RunLog.frame`)."""
+        return self.log.frame(state=self.state, running=lambda: self.running, error=self.error,
+                              fresh_weights=fresh_weights)
 
     # ---------------------------------------------------------- evaluation
     def evaluate_now(self) -> Checkpoint:
@@ -347,25 +298,12 @@ class TrainingSession(traitlets.HasTraits):
     def _checkpoint_now(self, label: str, *, epoch: float, step: int, snapshot: bool) -> Checkpoint:
         checkpoint = self.evaluator.now(self.net, label, epoch=epoch, step=step, latest=self.latest,
                                         diagnose=snapshot)
-        with self._lock:
-            if snapshot:
-                self.snapshots.append(checkpoint)
-            self.evaluation = checkpoint
-            self._version += 1
+        self.log.add_checkpoint(checkpoint, snapshot=snapshot)
         return checkpoint
-
-    def network_at(self, checkpoint: Checkpoint) -> MLP:
-        """A new MLP holding a checkpoint's weights (never the live network)."""
-        return network_with(self.net, checkpoint.weights)
-
-    def network_with(self, weights) -> MLP:
-        """A new MLP like ``self.net`` holding copies of ``weights``."""
-        return network_with(self.net, weights)
 
     def history_dict(self) -> dict:
         """The history as JSON-ready values, copied consistently."""
-        with self._lock:
-            return self.history.to_dict()
+        return self.log.history_dict()
 
     def predictions(self, checkpoint: Checkpoint) -> np.ndarray:
         """The checkpoint's test-set predictions (n_test,), computed once from its weights."""
