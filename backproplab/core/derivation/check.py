@@ -311,9 +311,8 @@ def _infer(names: Names, value) -> Target:
         raise UnknownName("?", "say what your expression is: start with its name, as in dL/dW2 = …, "
                                "or pass target=")
     q = match[0]
-    name = f"dL/d{ {'z': 'z', 'H': 'A' if names.column else 'H', 'W': 'W', 'b': 'b'}[q.grad_of]}{q.layer}"
-    return _gradient_target(names, q.grad_of, q.layer, q.value if q.grad_of != "H" or not names.column
-                            else q.value / names.net.B, name.replace(" ", ""), "")
+    value = q.value / names.net.B if q.grad_of == "H" and names.column else q.value  # Ng's dA: B·∂L/∂A
+    return _gradient_target(names, q.grad_of, q.layer, value, f"dL/d{q.grad_of}{q.layer}", "")
 
 
 def _gradient_target(names: Names, grad_of: str, layer: int, value, name: str, reading: str) -> Target:
