@@ -9,6 +9,7 @@ time per string against the 50 ms target of issue 13. The same corpus drives the
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -90,16 +91,17 @@ def run(n: int, seed: int = 0) -> dict:
     net = bl.MLP()
     trace = net.trace(np.random.default_rng(0).random((1, 784), dtype=np.float32), y=[7])
     trace.check_derivation("dL/dW2 = [1 H1]^T δ2")  # warm up the imports
-    times, parsed, evaluated, right = [], 0, 0, 0
+    times, cpu, parsed, evaluated, right = [], [], 0, 0, 0
     for i, text in enumerate(corpus(n, seed)):
         convention = "column" if i % 7 == 0 else "row-folded"
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         check = trace.check_derivation(text, convention=convention)
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
         parsed += "parse-error" not in check.mistakes
         evaluated += check.shape is not None
         right += check.ok
-    return {"times": times, "parsed": parsed, "evaluated": evaluated, "right": right}
+    return {"times": times, "cpu": cpu, "parsed": parsed, "evaluated": evaluated, "right": right}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,14 +109,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=10_000, help="strings in the corpus (10,000)")
     args = parser.parse_args(argv)
     result = run(args.n)
-    times = sorted(result["times"])
-    p99 = times[int(0.99 * (len(times) - 1))]
-    print(f"{len(times):,} strings: {result['parsed']:,} parsed, {result['evaluated']:,} evaluated, "
-          f"{result['right']:,} right")
-    print(f"time per string: median {statistics.median(times):.2f} ms, 99th percentile {p99:.2f} ms, "
-          f"slowest {times[-1]:.2f} ms, total {sum(times) / 1000:.1f} s")
-    verdict = "pass" if times[-1] < TARGET_MS else f"miss: the slowest is {times[-1]:.1f} ms"
-    print(f"target: every string under {TARGET_MS:.0f} ms: {verdict}")
+    print(f"{len(result['times']):,} strings: {result['parsed']:,} parsed, {result['evaluated']:,} "
+          f"evaluated, {result['right']:,} right")
+    for label, key in (("wall-clock", "times"), ("CPU", "cpu")):
+        times = sorted(result[key])
+        p99 = times[int(0.99 * (len(times) - 1))]
+        print(f"{label} time per string: median {statistics.median(times):.2f} ms, 99th percentile "
+              f"{p99:.2f} ms, slowest {times[-1]:.2f} ms, total {sum(times) / 1000:.1f} s")
+    if hasattr(os, "getloadavg"):
+        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (1 min); on a "
+              f"busy machine the CPU time is the fair measure, wall-clock time waits for other work")
+    for label, key in (("wall-clock", "times"), ("CPU", "cpu")):
+        slowest = max(result[key])
+        verdict = "pass" if slowest < TARGET_MS else f"miss: the slowest is {slowest:.1f} ms"
+        print(f"target: every string under {TARGET_MS:.0f} ms ({label}): {verdict}")
     return 0
 
 

@@ -288,3 +288,10 @@ def test_bad_arguments_raise_package_errors(classic):
         classic.check_derivation("x", dialect="python")
     with pytest.raises(ConfigError, match="text"):
         classic.check_derivation(None)
+
+
+def test_local_jacobians_of_a_batch_keep_their_batch_axes(classic_batch):
+    check = classic_batch.check_derivation("dz2/dW2 = [1 H1]")
+    assert "local-jacobian-as-vector" in check.mistakes
+    assert "4×10×101×10" in check.message  # (B, 10) outputs by W2's 101×10 entries
+    assert check.expected_shape == (4, 10, 101, 10)

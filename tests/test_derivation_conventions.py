@@ -156,3 +156,15 @@ def test_numpy_text_is_never_run(monkeypatch):
     for text in hostile:
         check = check_derivation(trace, text, convention="column")
         assert not check.ok and check.mistakes[0] in ("parse-error", "unknown-name"), text
+
+
+def test_nielsen_layer_letter_is_checked_at_every_layer():
+    net, x, y, trace = make((12, 9, 8, 7, 5), seed=2)
+    right = trace.check_derivation("δ^l = ((w^{l+1})^T δ^{l+1}) ⊙ σ'(z^l)", convention="column")
+    assert right.ok and "l = 1, 2, 3" in right.notes[-1]  # the hidden layers; w^5 does not exist
+    ng = trace.check_derivation("dW^{[l]} = 1/m * np.dot(dZ^{[l]}, A^{[l-1]}.T)", convention="column")
+    assert ng.ok and "l = 1, 2, 3, 4" in ng.notes[-1]
+    wrong = trace.check_derivation("δ^l = (w^{l+1} δ^{l+1}) ⊙ σ'(z^l)", convention="column")
+    assert not wrong.ok and "transposed" in wrong.mistakes and "l = 1" in wrong.notes[-1]
+    nowhere = trace.check_derivation("δ^l = w^{l+9}", convention="column")
+    assert nowhere.mistakes == ("unknown-name",)

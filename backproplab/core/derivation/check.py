@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 import numpy as np
@@ -11,7 +11,7 @@ from ...errors import ConfigError
 from ..jacobian import format_shape
 from .diagnose import Context, Diagnosis, close
 from .evaluate import EvalStep, Evaluator, Failure
-from .grammar import Parsed, parse
+from .grammar import Parsed, generic_layers, instantiate, parse
 from .names import CONVENTIONS, MAX_LOCAL_JACOBIAN, Names, Network, Target, UnknownName, _split
 from .nodes import Call, Deriv, Name, walk
 from .tokens import ParseFailure, tokenize
@@ -161,6 +161,32 @@ def _check(trace, text, target, convention, dialect, weights) -> DerivationCheck
         return _result(base, mistakes=[("parse-error", e.message + ".")], error_pos=min(e.pos, len(text)))
     base["dialect"] = parsed.dialect
     names = Names(Network(trace, weights), convention)
+    if generic_layers(parsed):
+        return _check_every_layer(names, parsed, target, base)
+    return _check_parsed(names, parsed, target, base)
+
+
+def _check_every_layer(names: Names, parsed: Parsed, target, base) -> DerivationCheck:
+    """Nielsen's δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ′(z^l): check it at every layer l it names."""
+    results = []
+    for layer in range(1, names.net.n + 1):
+        concrete = instantiate(parsed, layer)
+        if _unknown_names(names, concrete) or (concrete.lhs is None and target is None):
+            continue
+        results.append((layer, _check_parsed(names, concrete, target, base)))
+    if not results:
+        return _result(base, mistakes=[("unknown-name", "the layer index l fits no layer of this network; "
+                                                         "write the layers as numbers, such as δ2")])
+    layers = ", ".join(str(layer) for layer, _ in results)
+    wrong = [(layer, r) for layer, r in results if not r.ok]
+    layer, result = wrong[0] if wrong else results[0]
+    note = (f"checked for every layer l where its names exist (l = {layers})" if not wrong else
+            f"read with l = {layer}, the first layer where it fails (checked l = {layers})")
+    return replace(result, notes=result.notes + (note,))
+
+
+def _check_parsed(names: Names, parsed: Parsed, target, base) -> DerivationCheck:
+    text = base["text"]
     unknown = _unknown_names(names, parsed)
     if unknown:
         return _result(base, mistakes=[("unknown-name", " ".join(unknown))], claim=parsed.claimed_shape)
@@ -285,9 +311,8 @@ def _infer(names: Names, value) -> Target:
         raise UnknownName("?", "say what your expression is: start with its name, as in dL/dW2 = …, "
                                "or pass target=")
     q = match[0]
-    name = f"dL/d{ {'z': 'z', 'H': 'A' if names.column else 'H', 'W': 'W', 'b': 'b'}[q.grad_of]}{q.layer}"
-    return _gradient_target(names, q.grad_of, q.layer, q.value if q.grad_of != "H" or not names.column
-                            else q.value / names.net.B, name.replace(" ", ""), "")
+    value = q.value / names.net.B if q.grad_of == "H" and names.column else q.value  # Ng's dA: B·∂L/∂A
+    return _gradient_target(names, q.grad_of, q.layer, value, f"dL/d{q.grad_of}{q.layer}", "")
 
 
 def _gradient_target(names: Names, grad_of: str, layer: int, value, name: str, reading: str) -> Target:

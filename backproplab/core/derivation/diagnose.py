@@ -159,9 +159,10 @@ class Diagnosis:
         ctx, t = self.ctx, self.ctx.target
         if t.kind != "local" or _vector_like(t.shape):
             return
-        v = ctx.value
-        as_vector = v is not None and _vector_like(v.shape)
-        claimed = ctx.claim is not None and _vector_like(ctx.claim)
+        v, B = ctx.value, ctx.names.net.B
+        rows = lambda shape: _vector_like(shape) or (B > 1 and len(shape) == 2 and B in shape)  # noqa: E731
+        as_vector = v is not None and rows(v.shape)  # one vector, or one per sample of a batch
+        claimed = ctx.claim is not None and rows(ctx.claim)
         if not (as_vector or claimed):
             return
         of, wrt = t.local
@@ -170,13 +171,14 @@ class Diagnosis:
             fix = (f"its off-diagonal entries are zero, so the vector {shown} holds only its diagonal. "
                    f"Write diag({ctx.src(ctx.rhs) if as_vector else '…'}) for the Jacobian, or keep the "
                    f"vector and multiply it elementwise (⊙) in the chain")
-        elif t.structure == "outer":
+        elif t.structure == "outer" and len(t.shape) == 3:
             fix = (f"each of its {t.shape[0]} output units has its own {format_shape(t.shape[1:])} slice, "
                    f"non-zero only in that unit's column, where it holds the row {shown} of inputs. "
                    f"Contracted with δ it becomes the outer product [1 …]ᵀ · δ, which is how the "
                    f"chain should use it")
         else:
-            fix = f"a vector cannot hold its {t.shape[0]}·{t.shape[1]} entries; write the full matrix"
+            fix = (f"a vector cannot hold its {format_shape(t.shape)} entries; write the full "
+                   f"{'matrix' if len(t.shape) == 2 else 'tensor'}")
         self.add("local-jacobian-as-vector",
                  f"{t.name} is {format_shape(t.shape)} {t.structure}, not a vector: {fix}.")
 

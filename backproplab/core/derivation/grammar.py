@@ -11,9 +11,9 @@ juxtaposition is an error.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
-from .nodes import BinOp, Call, Deriv, Index, Name, Neg, Node, Num, Ones, Power, Transpose
+from .nodes import BinOp, Call, Deriv, Index, Name, Neg, Node, Num, Ones, Power, Transpose, walk
 from .tokens import MAX_DEPTH, ParseFailure, Token, tokenize
 
 _DIMS = r"(\d+(?:\s*(?:×|x|X|\\times|\*|,|\\,)\s*\d+)*)"
@@ -23,6 +23,7 @@ _CLAIM_SET = re.compile(
 _CLAIM_PAREN = re.compile(r"[(\[]\s*(\d+\s*(?:×|x|X|\\times|,)\s*\d+(?:\s*(?:×|x|X|\\times|,)\s*\d+)*)"
                           r"\s*[)\]]\s*$")
 _SCALARS = {"B", "m"}
+_GENERIC_KEY = re.compile(r"@l([+-]\d)?")
 _STARTS = {"NUM", "NAME", "DERIV", "FUNC", "LP", "LC", "LB", "FRAC"}
 _NUMPY_HINTS = re.compile(r"np\.|numpy\.|\.T(?![A-Za-z0-9_])|\*\*|keepdims|axis\s*=")
 
@@ -80,6 +81,38 @@ def parse(text: str, dialect: str | None = None) -> Parsed:
         raise ParseFailure(t.pos, f"unexpected {t.text!r} here: the expression seems to end before it; "
                                    f"remove it, or add the operator or ( it belongs to")
     return Parsed(lhs, rhs, claim, dialect)
+
+
+def generic_layers(parsed: Parsed) -> bool:
+    """Whether the text names layers by a letter l (δ^l, w^{l+1}), as Nielsen writes them."""
+    keys = [n.key for n in walk(parsed.rhs) if isinstance(n, Name)]
+    if parsed.lhs is not None:
+        keys += [v for v in (parsed.lhs.value if isinstance(parsed.lhs.value, tuple) else (parsed.lhs.value,))]
+    return any("@l" in k for k in keys)
+
+
+def instantiate(parsed: Parsed, layer: int) -> Parsed:
+    """The same derivation with the letter l replaced by ``layer`` (w@l+1 -> w3 for layer 2)."""
+    def key(k: str) -> str:
+        return _GENERIC_KEY.sub(lambda m: str(layer + int(m.group(1) or 0)), k)
+
+    def node(n: Node) -> Node:
+        if isinstance(n, Name):
+            return replace(n, key=key(n.key))
+        changes = {}
+        for f in fields(n):
+            v = getattr(n, f.name)
+            if isinstance(v, Node):
+                changes[f.name] = node(v)
+            elif isinstance(v, tuple) and v and all(isinstance(x, Node) for x in v):
+                changes[f.name] = tuple(node(x) for x in v)
+        return replace(n, **changes) if changes else n
+
+    lhs = parsed.lhs
+    if lhs is not None:
+        value = tuple(key(v) for v in lhs.value) if isinstance(lhs.value, tuple) else key(lhs.value)
+        lhs = replace(lhs, value=value)
+    return replace(parsed, lhs=lhs, rhs=node(parsed.rhs))
 
 
 def _top_level_equals(tokens: list[Token]) -> int | None:
@@ -338,6 +371,4 @@ class _Parser:
 
 def _respan(node: Node, pos: int, end: int) -> Node:
     """The same node, its span widened to include the parentheses around it."""
-    from dataclasses import replace
-
     return replace(node, pos=pos, end=end)

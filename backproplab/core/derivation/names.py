@@ -17,7 +17,6 @@ from typing import Sequence
 import numpy as np
 
 from ...errors import ConfigError
-from ..jacobian import format_shape
 from ..ops import get_activation
 
 CONVENTIONS = ("row-folded", "row-separate", "column")
@@ -260,7 +259,3 @@ class Names:
                     f"layer in that range")
         return (f"{key} is not a name the checker knows; use x, z1…z{n}, H1…H{n - 1}, W1…W{n}, "
                 f"y_hat (ŷ), y, δ1…δ{n} (= dL/dz), dL/dW2, B")
-
-
-def describe(shape: tuple[int, ...]) -> str:
-    return format_shape(shape)

@@ -54,6 +54,8 @@ _SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789"
 _SUPERSCRIPT_DIGITS = {"²": 2, "³": 3}
 _PRIMES = "'′’"
 _LAYER = re.compile(r"\^\s*\{?\s*[\[(]\s*(\d+)\s*[\])]\s*(T|\\top|⊤)?\s*\}?")
+_GENERIC_LAYER = re.compile(r"\^\s*(?:\{\s*\[?\s*l\s*(?:([+\-−])\s*(\d))?\s*\]?\s*\}"
+                            r"|\[\s*l\s*(?:([+\-−])\s*(\d))?\s*\]|l(?![A-Za-z0-9]))")
 _NAME_START = re.compile(r"[A-Za-zδσŷε∂]")
 _DIGITS = "0123456789"
 _NUMBER = re.compile(r"\d+(\.\d+)?|\.\d+")
@@ -216,11 +218,16 @@ class _Scanner:
                 self.i = m.end()
                 word += m.group()
         layer = _LAYER.match(self.text, self.i)
+        generic = _GENERIC_LAYER.match(self.text, self.i)
         transposed = None
         if layer:
             self.i = layer.end()
             word += layer.group(1)
             transposed = layer.start(2) if layer.group(2) else None
+        elif generic:  # Nielsen's w^l, δ^{l+1}: a layer named by the letter l
+            self.i = generic.end()
+            sign, digit = generic.group(1) or generic.group(3), generic.group(2) or generic.group(4)
+            word += "@l" + (f"{sign.replace('−', '-')}{digit}" if sign else "")
         key = _canonical(word)
         kind = "FUNC" if key in ("σ", "sigma", "sigmoid", "tanh", "relu", "diag", "sum", "exp",
                                  "f", "g", "dot", "softmax") else "NAME"
