@@ -132,7 +132,9 @@ def check_stated_shapes(view):
         if m:
             g, J = s.factors
             assert parse_shape(m.group(1)) == J.shape[len(g.shape):]
-            row = re.search(r"as a row, (\d+(?:×\d+)*)", s.chain_text())
+            row = re.search(r"as a (?:row|column), (\d+(?:×\d+)*)", s.chain_text())
+            if row:
+                assert f"as a {'column' if view.convention == 'column' else 'row'}," in s.chain_text()
             assert parse_shape(row.group(1) if row else m.group(1)) == s.shape, s.chain_text()
         tex = re.search(r"\\qquad \(([^)]*)\)", s.to_latex()).group(1)
         assert tex == (r"\times".join(map(str, s.shape)) or r"\text{scalar}")
