@@ -362,11 +362,13 @@ def _missing_derivative(a, expected, step, trace, atol):
     if a.shape != expected.shape or step.phase != "backward" or not trace.weights:
         return None
     hidden = [s.layer for s in trace if s.kind == StepKind.GRADIENT]  # layers with an activation
+    if "dL/dy_hat" in trace.names:  # the quadratic cost's sigmoid output layer has one too
+        hidden.append(trace["dL/dy_hat"].layer)
     for skipped in [[j] for j in hidden] + ([hidden] if len(hidden) > 1 else []):
         candidate = _without_derivative(step, trace, skipped)
         if candidate is not None and _close(a, candidate, atol + ATOL_FRACTION * np.abs(candidate).max()):
             steps = [trace[f"dL/dz{j}"] for j in skipped]
-            which = " and ".join(f"∂H{s.layer}/∂z{s.layer} = diag({s.operands[1].name})" for s in steps)
+            which = " and ".join(f"{s.factors[1].name} = diag({s.operands[1].name})" for s in steps)
             layers = "every hidden layer" if len(skipped) > 1 else f"layer {skipped[0]}"
             return ("missing-derivative",
                     f"your values are what the chain rule gives without {which}. Going back "
@@ -381,7 +383,8 @@ def _without_derivative(step, trace, skipped: list[int]):
     top = max(skipped)
     act = get_activation(trace.activation)
     layer = Affine if getattr(trace, "bias", True) else Linear  # z = [1 H] · W, or H · W without biases
-    delta = np.asarray(trace[f"dL/dH{top}"].value, dtype=np.float64)  # δ_top without σ′
+    above = f"dL/dH{top}" if f"dL/dH{top}" in trace.names else "dL/dy_hat"  # the output layer: ∂L/∂ŷ
+    delta = np.asarray(trace[above].value, dtype=np.float64)  # δ_top without σ′
     for m in range(top, 0, -1):
         if step.name == f"dL/dz{m}":
             return delta

@@ -132,7 +132,9 @@ def check_stated_shapes(view):
         if m:
             g, J = s.factors
             assert parse_shape(m.group(1)) == J.shape[len(g.shape):]
-            row = re.search(r"as a row, (\d+(?:×\d+)*)", s.chain_text())
+            row = re.search(r"as a (?:row|column), (\d+(?:×\d+)*)", s.chain_text())
+            if row:
+                assert f"as a {'column' if view.convention == 'column' else 'row'}," in s.chain_text()
             assert parse_shape(row.group(1) if row else m.group(1)) == s.shape, s.chain_text()
         tex = re.search(r"\\qquad \(([^)]*)\)", s.to_latex()).group(1)
         assert tex == (r"\times".join(map(str, s.shape)) or r"\text{scalar}")
@@ -402,3 +404,17 @@ def test_views_are_read_only_and_switch_with_one_call():
     assert col.rounding_error("z1").shape == (5, 2)
     assert repr(col).endswith("in the column convention: 20 steps>")
     assert mapping("column", bias=False).count("no bias") == 1
+
+
+def test_a_view_does_not_change_when_the_network_trains_afterwards():
+    net, X, y, trace = recorded("quadratic", 2, dtype=np.float32)
+    before = trace.view("column")
+    values = {s.name: s.value.copy() for s in before}
+    J = before.jacobian("z2", "W2").copy()
+    for W in net.weights:
+        W += 1.0  # the live network moves on
+    for view in (before, trace.view("column")):
+        for s in view:
+            np.testing.assert_array_equal(s.value, values[s.name])
+            assert s.value.dtype == np.float32 or s.name == "L"
+        np.testing.assert_array_equal(view.jacobian("z2", "W2"), J)

@@ -157,3 +157,16 @@ def test_texts_and_checks_work_for_the_new_networks(kw):
     twin.set_weights(net.weights)
     t32 = twin.trace(X, y)
     assert t32.rounding_error("dL/dW1").max() < 1e-5
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_a_missing_output_sigmoid_derivative_is_named_for_the_quadratic_cost(bias):
+    net, X, y = make(dict(loss="quadratic", bias=bias), B=3, activation="sigmoid")
+    t = net.trace(X, y)
+    Y = np.eye(3)[y]
+    no_prime = (sigmoid(t["z3"].value) - Y) / 3  # δ3 written as (ŷ − y)/B, without ⊙ σ′(z3)
+    fb = check_gradient(no_prime, t, "dL/dz3")
+    assert fb.mistake == "missing-derivative" and "∂ŷ/∂z3" in fb.message
+    H2 = np.hstack([np.ones((3, 1)), t["H2"].value]) if bias else t["H2"].value
+    assert check_gradient(H2.T @ no_prime, t, "dL/dW3").mistake == "missing-derivative"
+    assert check_gradient(H2.T @ t["dL/dz3"].value, t, "dL/dW3").correct

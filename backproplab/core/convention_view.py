@@ -130,7 +130,7 @@ class _Builder:
     def convert(self, s: Step) -> list[dict]:
         base = dict(name=s.name, phase=s.phase, layer=s.layer, kind=s.kind, batch_size=s.batch_size,
                     batch_mean=s.batch_mean, activation=s.activation, jacobian=s.jacobian,
-                    latex=s.latex, value=s.value, note=s.note)
+                    latex=s.latex, value=s.value, note=s.note, orientation=self._unit())
         handler = getattr(self, "_" + s.kind.name.lower())
         return handler(s, base)
 

@@ -82,7 +82,8 @@ class Step:
     ``batch_size``; ``batch_mean``, True when the value carries the 1/B of the
     batch-mean loss (L, dL/dŷ and δ_n for B > 1; a product text shows the 1/B
     where it enters, at ŷ − y); ``drops_bias_row``, True when
-    the step uses ``weight[1:]`` because the bias row has no path back.
+    the step uses ``weight[1:]`` because the bias row has no path back;
+    ``orientation``, "row" or "column": how one sample is laid out.
     """
 
     index: int
@@ -104,6 +105,7 @@ class Step:
     batch_size: int = 1
     batch_mean: bool = False
     drops_bias_row: bool = False
+    orientation: str = "row"  # how one sample is laid out: "row", or "column" in the column convention
 
     @property
     def sums_over_batch(self) -> bool:
@@ -169,7 +171,7 @@ class Step:
             summed = f"summed over the {format_shape(g.shape)} entries of {of} (the batch and the units)"
         text += f" = {format_shape(result)}, {summed}"
         if result != self.shape:
-            text += f"; as a row, {format_shape(self.shape)}"
+            text += f"; as a {self.orientation}, {format_shape(self.shape)}"
         return text
 
     def ledger(self) -> list[str]:
