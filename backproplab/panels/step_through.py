@@ -15,6 +15,8 @@ import numpy as np
 from ..core import MLP
 from ..errors import ConfigError
 from .base import ErrorArea, Panel, assign
+from .steps.convention import ConventionView
+from .steps.derive import ChainView, DeriveView
 from .steps.details import DetailsView
 from .steps.nav import NavView
 from .steps.quizbox import QuizView
@@ -52,8 +54,10 @@ class StepThroughPanel(Panel):
     State: ``panel.state`` (a :class:`~.steps.StepState`); its traits are also
     readable and assignable on the panel: ``step`` (0-based), ``batch``,
     ``quiz``, ``score`` and ``attempts`` of the quiz, ``revealed`` (the
-    (batch, step) pairs whose shape was answered or revealed),
-    ``show_jacobian`` and ``export_format`` ("LaTeX" or "Markdown").
+    (convention, batch, step) keys whose shape was answered or revealed),
+    ``show_jacobian``, ``export_format`` ("LaTeX" or "Markdown"), ``convention``
+    ("row-folded", "row-separate" or "column": the notation everything is shown in)
+    and ``derivation`` (the last "check your derivation" result).
 
     The panel keeps copies of ``net``, x and y: training the network later does
     not change what it shows (open a new panel to see the trained network).
@@ -75,6 +79,8 @@ class StepThroughPanel(Panel):
     revealed = _state_trait("revealed")
     show_jacobian = _state_trait("show_jacobian")
     export_format = _state_trait("export_format")
+    convention = _state_trait("convention")
+    derivation = _state_trait("derivation")
 
     def __init__(self, net: MLP, x, y, *, step: int = 0, batch: bool = False, quiz: bool = True) -> None:
         errors = ErrorArea()
@@ -82,13 +88,16 @@ class StepThroughPanel(Panel):
         self.nav = NavView(self.state, errors)
         self.details = DetailsView(self.state, errors)
         self.quizbox = QuizView(self.state, errors, gated=self.details.box)
+        self.notation = ConventionView(self.state, errors)
+        self.derive = DeriveView(self.state, errors)
+        self.chain = ChainView(self.state, errors)
         super().__init__(self._layout(), errors=errors)
 
     def _layout(self) -> list[widgets.Widget]:
         nav, quiz = self.nav, self.quizbox
         head = widgets.HBox([nav.name, quiz.shape], layout=widgets.Layout(align_items="baseline"))
-        return [nav.title, nav.nav_row(), nav.options_row(), nav.diagram, head, nav.formula,
-                quiz.box, quiz.gate, self.details.box]
+        return [nav.title, nav.nav_row(), nav.options_row(), self.notation.box, nav.diagram, head,
+                nav.formula, quiz.box, quiz.gate, self.chain.box, self.derive.box, self.details.box]
 
     # ------------------------------------------------------------ public
     @property
@@ -120,6 +129,15 @@ class StepThroughPanel(Panel):
         self.state.answer(text)  # raises for non-text answers and closed steps: graded once, here
         self.quizbox.input.value = text
         return self.shown("bpl-quiz-feedback")
+
+    def check_derivation(self, text: str):
+        """Check ``text`` as in the "check your derivation" box; return the DerivationCheck.
+
+        The feedback shows in ``panel.shown("bpl-derive-feedback")``. ConfigError at a forward step.
+        """
+        result = self.state.check_derivation(text)  # raises for non-text and at forward steps
+        self.derive.input.value = text
+        return result
 
     def _describe(self) -> str:
         s = self.state

@@ -83,13 +83,13 @@ def chain(trace, name: str) -> Chain:
 
 
 def _path(n: int, wrt: str) -> list[tuple[str, str]]:
-    """The local Jacobians (of, wrt) from z_n down to ``wrt``: z3→H2, H2→z2, z2→W2 for "W2"."""
+    """The local Jacobians (of, wrt) from z_n down to ``wrt``: z3→H2, H2→z2, z2→W2 for "W2" (z2→b2 for "b2")."""
     pairs = []
     for k in range(n, 0, -1):
         if wrt in (f"z{k}",):
             return pairs
-        if wrt == f"W{k}":
-            return pairs + [(f"z{k}", f"W{k}")]
+        if wrt in (f"W{k}", f"b{k}"):  # b_k: the separate bias of the row-separate and column views
+            return pairs + [(f"z{k}", wrt)]
         below = "x" if k == 1 else f"H{k - 1}"
         pairs.append((f"z{k}", below))
         if wrt == below:

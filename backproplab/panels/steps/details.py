@@ -61,7 +61,7 @@ class DetailsView:
         self.jacobian_button.on_click(errors.guard(self._toggle_jacobian, "jacobian"))
         self.gradcheck_button.on_click(errors.guard(self.check_gradient, "gradcheck"))
         self.export.observe(errors.guard(self._undo_edit, "export"), names="value")
-        state.observe(errors.guard(self.render, "moving"), names=["step", "batch"])
+        state.observe(errors.guard(self.render, "moving"), names=["step", "batch", "convention"])
         state.observe(errors.guard(self.render_jacobian, "jacobian"), names=["show_jacobian"])
         state.observe(errors.guard(self.render_export, "export"), names=["export_format"])
         self.box = self._layout()
@@ -85,6 +85,9 @@ class DetailsView:
         """Compare the step's parameter gradient with central differences (float64)."""
         s = self.state
         step = s.current
+        if s.convention != "row-folded":
+            raise ConfigError("the gradient check compares the stored (row-folded) weights' gradient; "
+                              "switch the notation to row-folded first: panel.convention = 'row-folded'.")
         if not step.target:
             raise ConfigError(f"the gradient check works on parameter gradients (dL/dW1, ...); "
                               f"{step.name} is not one.")
@@ -113,9 +116,11 @@ class DetailsView:
         self.jacobian_button.tooltip = (
             "this step has no local Jacobian of its own" if step.jacobian is None else
             f"∂{step.jacobian[0]}/∂{step.jacobian[1]}: its size next to the efficient form")
-        self.gradcheck_button.disabled = not step.target
+        stored = self.state.convention == "row-folded"
+        self.gradcheck_button.disabled = not step.target or not stored
         self.gradcheck_button.tooltip = (f"compare dL/d{step.target} with central differences"
-                                         if step.target else "available at dL/dW steps")
+                                         if step.target and stored else "available at dL/dW steps"
+                                         if stored else "available in the row-folded notation")
         self.render_export()
         self.render_jacobian()
 

@@ -61,7 +61,8 @@ class NavView:
         self.diagram = B(W.HTML(), "bpl-diagram")
         self.name = B(W.HTML(), "bpl-step-name")
         self.formula = B(W.HTMLMath(), "bpl-step-formula")
-        state.observe(errors.guard(self.render, "moving"), names=["step", "batch"])
+        state.observe(errors.guard(self._resize, "convention"), names=["length"])
+        state.observe(errors.guard(self.render, "moving"), names=["step", "batch", "convention"])
         self.render()
 
     def nav_row(self) -> widgets.HBox:
@@ -73,6 +74,10 @@ class NavView:
     def options_row(self) -> widgets.HBox:
         return widgets.HBox([self.batch, self.quiz], layout=widgets.Layout(align_items="center"))
 
+    def _resize(self, change=None) -> None:  # row-separate and column have the dL/db_k steps too
+        self.slider.max = self.state.length
+        self.buttons["end"].tooltip = f"the last step ({self.state.length})"
+
     def render(self, change=None) -> None:
         s = self.state
         trace, step, i, n = s.trace, s.current, s.step, s.n_steps
@@ -83,7 +88,7 @@ class NavView:
         self.counter.value = f"step <b>{i + 1}</b> of {n}"
         color = _PHASE_COLORS.get(step.phase, "#424242")
         self.phase.value = f'<span style="color:{color};font-weight:bold">{esc(step.phase)}</span>'
-        self.diagram.value = diagram_html(net.sizes, net.weight_shapes, step,
+        self.diagram.value = diagram_html(net.sizes, [W.shape for W in trace.weights], step,
                                           batch_size=trace.batch_size)
         self.name.value = (f'<span style="font-size:20px;font-weight:bold">{esc(step.name)}'
                            f'</span> <span style="color:#757575">({esc(kind_name(step))}, '

@@ -43,8 +43,8 @@ class QuizView:
         self.reveal.on_click(errors.guard(lambda _: state.reveal(), "reveal"))
         self.box = W.VBox([W.HBox([self.input, self.submit, self.reveal, self.score],
                                   layout=L(align_items="center")), self.feedback])
-        state.observe(errors.guard(self._on_move, "moving"), names=["step", "batch"])
-        state.observe(errors.guard(self.render_gate, "quiz"), names=["quiz", "revealed", "step", "batch"])
+        state.observe(errors.guard(self._on_move, "moving"), names=["step", "batch", "convention"])
+        state.observe(errors.guard(self.render_gate, "quiz"), names=["quiz", "revealed", "step", "batch", "convention"])
         state.observe(errors.guard(self.render_feedback, "quiz"), names=["grade"])
         state.observe(errors.guard(self.render_score, "quiz"), names=["score", "attempts"])
         self.render_gate()

@@ -3,7 +3,9 @@
 :class:`StepState` holds the recorded passes (one sample, the whole batch) and
 the traits every view observes: ``step``, ``batch``, ``quiz``, ``revealed``,
 ``score``, ``attempts``, ``grade`` (the last quiz answer's outcome),
-``show_jacobian`` and ``export_format``. Views change the state by assigning
+``show_jacobian``, ``export_format``, ``convention`` (the trace is shown through
+``trace.view(convention)``; ``length`` is its number of steps) and the derivation
+checker's ``derivation_text`` and ``derivation`` (the last text checked and its result). Views change the state by assigning
 traits or calling its methods, never each other's widgets.
 """
 
@@ -15,6 +17,7 @@ import traitlets
 from ...core import MLP
 from ...errors import ConfigError
 from ...core import format_shape
+from ...core.derivation import CONVENTIONS, DerivationCheck
 from ..quiz import AnswerError, Grade, grade, hint_for
 
 __all__ = ["StepState"]
@@ -32,10 +35,14 @@ class StepState(traitlets.HasTraits):
     quiz = traitlets.Bool(True)
     score = traitlets.Int(0)
     attempts = traitlets.Int(0)
-    revealed = traitlets.Set()  # the (batch, step) pairs whose shape was answered or revealed
+    revealed = traitlets.Set()  # the (convention, batch, step) keys whose shape was answered or revealed
     grade = traitlets.Instance(Grade, allow_none=True)  # the outcome of the last answer here
     show_jacobian = traitlets.Bool(False)
     export_format = traitlets.Enum(("LaTeX", "Markdown"), default_value="LaTeX")
+    convention = traitlets.Enum(CONVENTIONS, default_value="row-folded")
+    length = traitlets.Int(1)  # steps of the trace on show (row-separate and column add dL/db_k)
+    derivation_text = traitlets.Unicode("")  # the learner's last derivation checked at this step
+    derivation = traitlets.Instance(DerivationCheck, allow_none=True)  # its result
 
     def __init__(self, net: MLP, x, y, *, step: int = 0, batch: bool = False, quiz: bool = True) -> None:
         full = net.trace(x, y)  # validates x and y, with the core's messages
@@ -43,17 +50,28 @@ class StepState(traitlets.HasTraits):
         net, x, y = net.copy(), np.array(x), np.array(y).reshape(-1)
         one = full if full.batch_size == 1 else net.trace(x[:1], y[:1])
         self.net, self.x, self.y = net, x, y
-        self.traces = {False: one, True: full}
+        self.traces = {False: one, True: full}  # recorded (row-folded)
+        self._views: dict[tuple[str, bool], object] = {}
         super().__init__()
         self.batch, self.quiz = bool(batch), bool(quiz)
+        self.length = len(self.trace)
         self.go_to(step)
         self.observe(self._moved, names=["step", "batch"])
+        self.observe(self._reconvened, names=["convention"])
 
     # ------------------------------------------------------------ facts
     @property
     def trace(self):
-        """The trace on show: of ``x[:1]``, or of all of x when ``batch`` is on."""
-        return self.traces[self.batch]
+        """The trace on show: of ``x[:1]``, or of all of x when ``batch`` is on, in ``convention``."""
+        return self.viewed(self.convention, self.batch)
+
+    def viewed(self, convention: str, batch: bool):
+        """The recorded pass (one sample or the batch) in ``convention``, built once."""
+        if convention == "row-folded":
+            return self.traces[batch]
+        if (convention, batch) not in self._views:
+            self._views[convention, batch] = self.traces[batch].view(convention)
+        return self._views[convention, batch]
 
     @property
     def current(self):
@@ -62,7 +80,7 @@ class StepState(traitlets.HasTraits):
 
     @property
     def n_steps(self) -> int:
-        return len(self.traces[False])
+        return len(self.trace)
 
     @property
     def batch_size(self) -> int:
@@ -70,8 +88,8 @@ class StepState(traitlets.HasTraits):
         return self.traces[True].batch_size
 
     @property
-    def key(self) -> tuple[bool, int]:
-        return (self.batch, self.step)
+    def key(self) -> tuple[str, bool, int]:
+        return (self.convention, self.batch, self.step)
 
     @property
     def answered(self) -> bool:
@@ -112,6 +130,40 @@ class StepState(traitlets.HasTraits):
     def _moved(self, change=None) -> None:
         self.show_jacobian = False
         self.grade = None
+        self.derivation = None
+
+    def _reconvened(self, change) -> None:
+        """The same quantity in the new convention (dL/db_k becomes dL/dW_k in row-folded)."""
+        name = self.viewed(change["old"], self.batch)[self.step].name
+        names = self.trace.names
+        if name not in names:
+            name = name.replace("dL/db", "dL/dW")
+        where = names.index(name) if name in names else min(self.step, len(names) - 1)
+        if len(names) > self.length:  # grow the range before moving into it, shrink it after
+            self.length = len(names)
+        self.step = where
+        self.length = len(names)
+        self._moved()
+
+    # ------------------------------------------------------------ the derivation checker
+    def check_derivation(self, text: str):
+        """Check ``text`` as a derivation of the step on show (in ``convention``); keep text and result.
+
+        Returns the :class:`~backproplab.core.derivation.DerivationCheck`. ConfigError at a
+        forward step (there is nothing to derive there) or for text that is not a str.
+        """
+        if not isinstance(text, str):
+            raise ConfigError(f"type the derivation as text, e.g. \"dL/dW2 = [1 H1]^T δ2\"; got "
+                              f"{text!r} ({type(text).__name__}).")
+        step = self.current
+        if step.phase != "backward":
+            raise ConfigError(f"{step.name} is a forward step: derivations are checked at the "
+                              "backward steps (dL/dz3 onwards); go to one of those first.")
+        result = self.traces[self.batch].check_derivation(text, step.name, convention=self.convention)
+        with self.hold_trait_notifications():
+            self.derivation_text = text
+            self.derivation = result
+        return result
 
     # ------------------------------------------------------------ the quiz
     def answer(self, text: str) -> Grade:
@@ -154,7 +206,7 @@ class StepState(traitlets.HasTraits):
         n, value = self.n_steps, proposal["value"]
         if not 0 <= value < n:
             raise traitlets.TraitError(f"step must be 0..{n - 1} (0 is x, {n - 1} is "
-                                       f"{self.traces[False][n - 1].name}); got {value}.")
+                                       f"{self.trace[n - 1].name}); got {value}.")
         return value
 
     @traitlets.validate("batch")
