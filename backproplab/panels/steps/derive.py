@@ -5,7 +5,7 @@
 result), so a check made from code shows too. :class:`ChainView` lists the Jacobian factors
 from L down to the step on show (``trace.chain``) in the state's convention. Both hide at
 forward steps. CSS classes: ``bpl-derive``, ``bpl-derive-input``, ``bpl-derive-submit``,
-``bpl-derive-feedback``, ``bpl-chain``.
+``bpl-derive-title``, ``bpl-derive-feedback``, ``bpl-chain``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class DeriveView:
     def __init__(self, state: StepState, errors: ErrorArea) -> None:
         W, L, B = widgets, widgets.Layout, with_class
         self.state = state
-        self.title = W.HTML()
+        self.title = B(W.HTML(), "bpl-derive-title")
         self.input = B(W.Text(layout=L(width="100%"), continuous_update=False), "bpl-derive-input")
         self.submit = B(W.Button(description="Check my derivation", icon="check", layout=L(width="auto"),
                                  tooltip="evaluate every sub-expression with this pass's arrays"),
