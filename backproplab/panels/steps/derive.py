@@ -30,8 +30,10 @@ class DeriveView:
         W, L, B = widgets, widgets.Layout, with_class
         self.state = state
         self.title = B(W.HTML(), "bpl-derive-title")
-        self.input = B(W.Text(layout=L(width="100%"), continuous_update=False), "bpl-derive-input")
-        self.submit = B(W.Button(description="Check my derivation", icon="check", layout=L(width="auto"),
+        self.input = B(W.Text(layout=L(flex="1 1 auto", width="auto"), continuous_update=False),
+                       "bpl-derive-input")
+        self.submit = B(W.Button(description="Check my derivation", icon="check",
+                                 layout=L(width="auto", flex="0 0 auto"),
                                  tooltip="evaluate every sub-expression with this pass's arrays"),
                         "bpl-derive-submit")
         self.feedback = B(W.HTML(), "bpl-derive-feedback")
