@@ -327,3 +327,14 @@ def test_a_diverged_run_is_advised_a_tenth_of_its_rate_but_at_most_0_1(lr, sugge
         guard.check(9.0, 1, 4)
     assert info.value.suggested_lr == pytest.approx(suggested) and info.value.step == 4
     assert guard.check(6.9, 1, 5)  # below 10 × its start: fine again
+
+
+def test_a_divergence_error_keeps_its_facts_through_pickle():
+    import pickle
+
+    err = DivergenceError("diverged", epoch=2, step=40, loss=float("inf"), start_loss=2.3,
+                          cause="data", suggested_lr=None, restored_step=39)
+    back = pickle.loads(pickle.dumps(err))
+    assert str(back) == "diverged" and isinstance(back, ValueError)
+    assert (back.epoch, back.step, back.loss, back.start_loss, back.cause, back.suggested_lr,
+            back.restored_step) == (2, 40, float("inf"), 2.3, "data", None, 39)
