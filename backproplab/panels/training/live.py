@@ -178,7 +178,7 @@ class LiveView:
         self.status.value = text.status_html(
             state=frame.state, latest=latest, epochs=epochs, steps_per_epoch=per_epoch,
             evaluation=frame.evaluation, samples_per_second=frame.samples_per_second, n_train=n_train,
-            error=frame.error, lr=s.settings.get("lr"))
+            error=frame.error, lr=s.settings.get("lr"), speed=s.speed)
         with self.progress.hold_sync():
             self.progress.max = max(epochs * per_epoch, 1)
             self.progress.value = latest.step if latest else 0
