@@ -243,9 +243,13 @@ def test_wrong_derivative_names_the_activation(classic):
     assert "tanh" in check.message and "sigmoid" in check.message
 
 
-def test_broadcasting_is_not_elementwise_but_is_named(classic_batch):
+def test_broadcasting_is_not_elementwise_but_is_named(classic_batch, classic):
     check = classic_batch.check_derivation("dL/dz2 = dL/dH2 ⊙ H2[0:1] ⊙ (1 − H2[0:1])")
-    assert not check.ok and "broadcast" in check.message
+    assert not check.ok and "broadcast" in check.message and "right value" not in check.message
+    # (101×10) ⊙ (1×10): broadcasting each row would give the right dL/dW2, and the message says so
+    check = classic.check_derivation("dL/dW2 = [1 H1]^T (δ3 W3[1:]^T) ⊙ H2 ⊙ (1 − H2)")
+    assert check.mistakes == ("shape-mismatch",)
+    assert "would stretch the smaller one and give the right value" in check.message
 
 
 # ------------------------------------------------------------------------ the API
