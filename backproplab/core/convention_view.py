@@ -180,7 +180,7 @@ class _Builder:
                             operator=s.operator, note=note)]
 
     def _flip_note(self, text: str) -> str:
-        return text.replace("ŷᵀŷ", "ŷŷᵀ") if self.col else text
+        return text.replace("ŷᵀŷ", "ŷŷᵀ").replace("g·ŷᵀ", "ŷᵀ·g") if self.col else text
 
     def _loss_gradient(self, s, base):
         C = s.shape[1]
