@@ -313,10 +313,11 @@ class CrossEntropy:
         """∂L/∂ŷ = −y ⊘ (B ŷ), written out from the one-hot y (not through ``backward``)."""
         guard_size(cls.jacobian_info(cache), max_entries)
         y_hat, y = cache
+        B = len(y)
+        g = np.zeros_like(y_hat)  # (B, C)  zero where y is 0
         with np.errstate(divide="ignore"):  # ŷ_y = 0 (underflow): the slope is −inf
-            g = -one_hot(y, y_hat.shape[1], y_hat.dtype) / (len(y) * y_hat)  # (B, C)
-        g[g == 0] = 0.0  # −0 -> 0 where y is 0
-        return g[0] if len(g) == 1 else g
+            g[np.arange(B), y] = -1.0 / (B * y_hat[np.arange(B), y])  # (B,)  −y ⊘ (B ŷ) at the labels
+        return g[0] if B == 1 else g
 
 
 class SoftmaxCrossEntropy:
