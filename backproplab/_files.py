@@ -90,32 +90,45 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def check_output_file(path: str | os.PathLike, *, create_folder: bool = True) -> Path:
+def check_output_file(path: str | os.PathLike, *, create_folder: bool | None = True) -> Path:
     """Check before any long work that a file can be written at ``path``; return it as a Path.
 
-    Creates the missing folders when ``create_folder`` is true. Raises
-    :class:`~backproplab.errors.OutputPathError` naming the problem and the fix.
+    Missing folders are created when ``create_folder`` is True, refused when False,
+    and only checked to be creatable when None (nothing is written: for checks made
+    before work that may fail). Raises :class:`~backproplab.errors.OutputPathError`
+    naming the problem and the fix.
     """
     target = Path(path).expanduser()
     if target.is_dir():
         raise OutputPathError(f"cannot write {target}: it is a folder. Give a file name, "
                               f"e.g. {target / 'model.npz'}.")
     folder = check_output_folder(target.parent, create=create_folder)
-    if target.exists() and not os.access(target, os.W_OK) and not os.access(folder, os.W_OK):
+    if target.exists() and folder.is_dir() and not os.access(target, os.W_OK) and not os.access(folder, os.W_OK):
         raise OutputPathError(f"cannot write {target}: the file and its folder are read-only. "
                               "Choose another path, or fix the permissions (chmod u+w).")
     return target
 
 
-def check_output_folder(path: str | os.PathLike, *, create: bool = True) -> Path:
-    """Check that files can be written in the folder ``path`` (created when ``create``)."""
+def check_output_folder(path: str | os.PathLike, *, create: bool | None = True) -> Path:
+    """Check that files can be written in the folder ``path``.
+
+    A missing folder is created when ``create`` is True, refused when False, and
+    when None only checked to be creatable (its nearest existing parent writable).
+    """
     folder = Path(path).expanduser()
+    existing = folder
     for part in [folder, *folder.parents]:
         if part.exists() and not part.is_dir():
             raise OutputPathError(f"cannot use {folder} as a folder: {part} is a file. "
                                   "Choose another path, or move that file away.")
         if part.is_dir():
+            existing = part
             break
+    if create is None and not folder.is_dir():
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise OutputPathError(f"cannot create {folder}: you have no write permission in {existing}. "
+                                  "Choose a folder you can write to, or fix its permissions (chmod u+w).")
+        return folder
     if not folder.is_dir():
         if not create:
             raise MissingFolderError(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from . import __version__
 from . import _arguments as A
-from .errors import BackproplabError, ConfigError, ModelFileError
+from .errors import BackproplabError, ConfigError, DivergenceError, ModelFileError
 
 
 # ------------------------------------------------------------------ parser
@@ -144,15 +145,16 @@ def _one_line(exc: BaseException) -> str:
 # ------------------------------------------------------ checks before the work
 def _check_train(args) -> None:
     """Output paths and the batch's memory, checked before the data is loaded or a step taken."""
-    from ._files import check_output_file, check_output_folder
+    from ._files import check_output_file
+    from .report import check_report_folder
     from .core.validation import check_batch_size
 
     check_batch_size(min(args.batch_size, args.n_train or A.N_TRAIN), (784, *args.hidden, 10),
                      name="--batch-size")
-    if args.save:
-        args.save = check_output_file(_npz(args.save))
+    if args.save:  # checked, not yet created: a run that fails leaves no empty folders behind
+        args.save = check_output_file(_npz(args.save), create_folder=None)
     if args.report:
-        args.report = check_output_folder(args.report)
+        args.report = check_report_folder(args.report, create=None)
 
 
 def _check_trace(args) -> None:
@@ -186,7 +188,8 @@ def _train(args) -> int:
     history = History()
     total = args.epochs * -(-len(data.y_train) // args.batch_size)
     started = time.perf_counter()
-    with tqdm(total=total, unit="step", disable=args.quiet, leave=False, file=sys.stderr) as bar:
+    with tqdm(total=total, unit="step", disable=args.quiet, leave=False, file=sys.stderr) as bar, \
+            _diverged_in_words(args):
         for record in trainer.run(data.x_train, data.y_train, data.x_test, data.y_test):
             history.add(record)
             bar.update(1)
@@ -212,6 +215,19 @@ def _train(args) -> int:
         paths = write_report(args.report, net, history, settings=settings)
         print(f"wrote {', '.join(p.name for p in paths)} to {args.report}")
     return 0
+
+
+@contextmanager
+def _diverged_in_words(args):
+    """Say a diverged run's fix with the command's own options; nothing was saved."""
+    try:
+        yield
+    except DivergenceError as exc:
+        fix = (f" Run again with --lr {exc.suggested_lr:g}." if exc.suggested_lr else "")
+        saved = " Nothing was saved." if args.save or args.report else ""
+        raise DivergenceError(f"{exc}{saved}{fix}", epoch=exc.epoch, step=exc.step, loss=exc.loss,
+                              start_loss=exc.start_loss, cause=exc.cause, suggested_lr=exc.suggested_lr,
+                              restored_step=exc.restored_step) from None
 
 
 def _data(args) -> int:

@@ -70,7 +70,8 @@ class DivergenceError(BackproplabError, ValueError):
     ``loss``             the batch loss that was refused (may be nan or inf)
     ``start_loss``       the reference it was compared with (the first loss, at least ln C)
     ``cause``            ``"learning_rate"`` or ``"data"`` (inputs far outside [0, 1])
-    ``suggested_lr``     a learning rate to try (``None`` when the data is the problem)
+    ``suggested_lr``     a learning rate to try: a tenth of the one used, at most 0.1
+                         (``None`` when the data is the problem)
     ``restored_step``    the step whose weights the network now holds (0: as before the run)
     """
 
@@ -80,3 +81,12 @@ class DivergenceError(BackproplabError, ValueError):
         super().__init__(message)
         self.epoch, self.step, self.loss, self.start_loss = epoch, step, loss, start_loss
         self.cause, self.suggested_lr, self.restored_step = cause, suggested_lr, restored_step
+
+    def __reduce__(self):  # keep the facts when pickled (to another process, a panel's worker)
+        facts = {k: getattr(self, k) for k in ("epoch", "step", "loss", "start_loss", "cause",
+                                                "suggested_lr", "restored_step")}
+        return _rebuild_divergence, (str(self), facts)
+
+
+def _rebuild_divergence(message: str, facts: dict) -> DivergenceError:
+    return DivergenceError(message, **facts)

@@ -6,9 +6,13 @@ import json
 import os
 from pathlib import Path
 
-from ._files import atomic_write, check_output_folder
+from ._files import atomic_write, check_output_file, check_output_folder
 from .core.history import History
 from .viz import ConfusionFigure, CurvesFigure, FiltersFigure
+
+
+#: The files ``write_report`` writes (confusion.png only when the history has a confusion matrix).
+REPORT_FILES = ("filters.png", "confusion.png", "curves.png", "metrics.json")
 
 
 def write_report(folder: str | os.PathLike, net, history: History, *, settings: dict | None = None) -> list[Path]:
@@ -37,9 +41,16 @@ def write_report(folder: str | os.PathLike, net, history: History, *, settings: 
     return written
 
 
-def check_report_folder(folder: str | os.PathLike) -> Path:
-    """Check (and create) the report folder before the work that fills it; return it."""
-    return check_output_folder(folder)
+def check_report_folder(folder: str | os.PathLike, *, create: bool | None = True) -> Path:
+    """Check the report folder before the work that fills it; return it.
+
+    Each of the report's files must be writable there (not a folder, say). A
+    missing folder is created, or with ``create=None`` only checked to be creatable.
+    """
+    folder = check_output_folder(folder, create=create)
+    for name in REPORT_FILES:
+        check_output_file(folder / name, create_folder=create)
+    return folder
 
 
 def _image_shape(n_features: int) -> tuple[int, int]:

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from backproplab import MLP, Trainer, evaluate, lab
+from backproplab.core.history import History
 from backproplab.core.metrics import accuracy, confusion_matrix
 from backproplab._files import atomic_write
 from backproplab.cli import main
@@ -143,7 +144,7 @@ API_CASES: dict[str, Case] = {
     "run X 1e300 into float32": Case(lambda t: train(x(4, 1e300, np.float64), [0, 1, 2, 0]), NonFiniteError,
                                      "Scale the data to about"),
     "run lr 1e6 diverges": Case(lambda t: list(Trainer(MLP(), epochs=2, lr=1e6).run(*images())),
-                                DivergenceError, r"learning rate is too large: try lr=100000 instead of 1e\+06"),
+                                DivergenceError, r"learning rate is too large: try lr=0\.1 instead of 1e\+06"),
     "run data 1e298 diverges": Case(lambda t: list(Trainer(MLP((784, 30, 10), activation="relu", dtype=np.float64))
                                                    .run(images()[0] * 1e298, images()[1])),
                                     DivergenceError, r"The data is the problem.*Scale them first"),
@@ -151,6 +152,7 @@ API_CASES: dict[str, Case] = {
     "confusion label 12 of 10": Case(lambda t: confusion_matrix([0, 1], [1, 12], 10), LabelError,
                                      "Pass n_classes= the number of classes"),
     "accuracy of unequal lengths": Case(lambda t: accuracy([1], [1, 1, 1]), ShapeError, "of the same samples"),
+    "History 0 points per epoch": Case(lambda t: History(points_per_epoch=0), ConfigError, "such as 20"),
     "evaluate chunk 0": Case(lambda t: evaluate(small(), x(2), [0, 1], chunk=0), ConfigError,
                              "chunk must be a whole number ≥ 1"),
     "evaluate X None": Case(lambda t: evaluate(small(), None, [0]), InputTypeError, "pass an array"),
@@ -222,6 +224,16 @@ def test_set_weights_keeps_the_old_weights_on_error():
         net.set_weights(bad)
     for a, b in zip(net.weights, before):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_pass_over_too_many_rows_is_refused_before_allocating(monkeypatch):
+    from backproplab.core import validation
+
+    monkeypatch.setattr(validation, "MAX_BATCH_ENTRIES", 100)
+    with pytest.raises(TooLargeError, match=r"a batch of 20 samples .* needs 240 activations.*"
+                                            r"Pass at most 8 rows at a time, or use backproplab\.evaluate"):
+        small().predict(x(20))
+    assert evaluate(small(), x(20), np.zeros(20, int), chunk=8).predictions.shape == (20,)
 
 
 def test_read_only_folders_and_files_are_named(tmp_path, monkeypatch):
@@ -322,6 +334,8 @@ CLI_CASES: dict[str, CliCase] = {
     "save is a folder": CliCase(lambda t: ["train", "--save", str(folder(t, "d.npz"))], 2,
                                 r"it is a folder\. Give a file name"),
     "save under a file": CliCase(lambda t: ["train", "--save", str(a_file(t) / "m.npz")], 2, r"a_file is a file"),
+    "report's metrics.json is a folder": CliCase(lambda t: ["train", "--report", str(folder(t, "metrics.json").parent)],
+                                                 2, r"metrics\.json: it is a folder"),
     "port 99999": CliCase(lambda t: ["lab", "--port", "99999"], 2, r"port number in 1\.\.65535"),
     "port 0": CliCase(lambda t: ["lab", "--port", "0"], 2, r"port number in 1\.\.65535"),
     "unknown command": CliCase(lambda t: ["trainn"], 2, r"invalid choice: 'trainn'.*See: backproplab --help"),
@@ -334,7 +348,9 @@ CLI_CASES: dict[str, CliCase] = {
     "trace model for 100 inputs": CliCase(lambda t: ["trace", "--model", str(MLP((100, 10)).save(t / "m.npz"))], 1,
                                           r"does not take 28×28 MNIST images.*backproplab train --save", True),
     "train lr 1e6": CliCase(lambda t: ["train", "--lr", "1e6", "--n-train", "500", "--n-test", "100", "--epochs",
-                                       "2", "--quiet"], 1, r"diverged at epoch 1.*try lr=100000 instead of 1e\+06",
+                                       "2", "--quiet", "--save", str(t / "m.npz")], 1,
+                            r"diverged at epoch 1.*try lr=0\.1 instead of 1e\+06\. Nothing was saved\. "
+                            r"Run again with --lr 0\.1\.$",
                             True),
 }
 
@@ -369,6 +385,20 @@ def test_cli_turns_an_unexpected_exception_into_one_line(monkeypatch, capsys):
     assert main(["data"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "internal error (KeyError" in err and "please report it" in err
+
+
+def test_checking_output_paths_creates_nothing(tmp_path, capsys):
+    """Paths are checked before the work, but folders are made only when the work is done."""
+    with pytest.raises(SystemExit):
+        main(["train", "--report", str(tmp_path / "new" / "rep"), "--save", str(tmp_path / "new2" / "m.npz"),
+              "--lr", "0"])  # a bad argument: the run never starts
+    assert list(tmp_path.iterdir()) == []
+    from backproplab.cli import _check_train, build_parser
+
+    args = build_parser().parse_args(["train", "--report", str(tmp_path / "a" / "rep"),
+                                      "--save", str(tmp_path / "b" / "m")])
+    _check_train(args)
+    assert args.save == tmp_path / "b" / "m.npz" and list(tmp_path.iterdir()) == []
 
 
 def test_the_report_path_is_checked_before_training(tmp_path, capsys, monkeypatch):

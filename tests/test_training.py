@@ -1,6 +1,7 @@
 """Training: progress records, learning real digits, stopping, divergence, metrics."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -103,8 +104,8 @@ def test_divergence_stops_restores_the_last_good_step_and_names_the_learning_rat
             last.append(r)
     err = info.value
     assert last, "it should take at least one step first"
-    assert err.cause == "learning_rate" and err.suggested_lr == pytest.approx(lr / 10)
-    assert f"try lr={lr / 10:g} instead of {lr:g}" in str(err)
+    assert err.cause == "learning_rate" and err.suggested_lr == 0.1  # a tenth, but at most 0.1
+    assert f"try lr=0.1 instead of {lr:g}" in str(err)
     assert err.step == len(last) + 1 and err.restored_step < err.step
     assert not np.isfinite(err.loss) or err.loss > 10 * err.start_loss
     # the restored weights are exactly those after `restored_step` steps of the same run
@@ -296,3 +297,44 @@ def test_ctrl_c_leaves_every_layer_from_the_same_completed_step(tmp_path):
         after_next = reference.weights
         same = [[np.array_equal(W, R) for W, R in zip(kept, ref)] for ref in (after_last, after_next)]
         assert [True, True] in same, f"trial {trial}, step {last}: layers match steps {same}"
+
+
+def test_two_runs_of_one_trainer_keep_their_own_momentum(mnist_small):
+    """Interleaved runs of one Trainer behave as runs of two Trainers: no shared velocity."""
+    x, y = mnist_small.x_train[:320], mnist_small.y_train[:320]
+    settings = dict(epochs=1, lr=0.1, momentum=0.9, batch_size=32)
+    net, reference = MLP(seed=3), MLP(seed=3)
+    trainer = Trainer(net, **settings)
+    runs = [trainer.run(x, y), trainer.run(x, y)]
+    separate = [Trainer(reference, **settings).run(x, y), Trainer(reference, **settings).run(x, y)]
+    for k in (0, 1, 0, 1, 0):
+        next(runs[k])
+        next(separate[k])
+    for a, b in zip(net.weights, reference.weights):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("lr,suggested", [(0.5, 0.05), (0.1, 0.01), (3.0, 0.1), (1e6, 0.1)])
+def test_a_diverged_run_is_advised_a_tenth_of_its_rate_but_at_most_0_1(lr, suggested):
+    from backproplab.core.training import _DivergenceGuard, _RunState
+
+    net = MLP((4, 3, 2))
+    trainer = Trainer(net, lr=lr)
+    guard = _DivergenceGuard(trainer, _RunState(net, 0.9), np.zeros((5, 4)))
+    assert guard.check(0.7, 1, 1)  # the start: ln 2 = 0.69 is the floor of the reference
+    assert not guard.check(7.5, 1, 2) and not guard.check(8.0, 1, 3)  # above 10 × 0.7, twice
+    with pytest.raises(DivergenceError, match=re.escape(f"try lr={suggested:g} instead of {lr:g}.") + "$") as info:
+        guard.check(9.0, 1, 4)
+    assert info.value.suggested_lr == pytest.approx(suggested) and info.value.step == 4
+    assert guard.check(6.9, 1, 5)  # below 10 × its start: fine again
+
+
+def test_a_divergence_error_keeps_its_facts_through_pickle():
+    import pickle
+
+    err = DivergenceError("diverged", epoch=2, step=40, loss=float("inf"), start_loss=2.3,
+                          cause="data", suggested_lr=None, restored_step=39)
+    back = pickle.loads(pickle.dumps(err))
+    assert str(back) == "diverged" and isinstance(back, ValueError)
+    assert (back.epoch, back.step, back.loss, back.start_loss, back.cause, back.suggested_lr,
+            back.restored_step) == (2, 40, float("inf"), 2.3, "data", None, 39)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import ConfigError
 from .training import Progress
 
 
@@ -28,6 +29,11 @@ class History:
     epochs: list[dict] = field(default_factory=list)  # one dict per finished epoch
     confusion: np.ndarray | None = None  # the latest test confusion matrix
     _average: tuple[float, float] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        n = self.points_per_epoch
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ConfigError(f"points_per_epoch must be a whole number ≥ 1, such as 20; got {n!r}.")
 
     def add(self, record: Progress) -> None:
         """Take one progress record into the history."""

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import ConfigError, LabelError, ShapeError
 from .pixels import pixels_to_unit
-from .validation import check_images
+from .validation import check_batch_size, check_images
 
 
 def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -66,6 +66,7 @@ def evaluate(net, X: np.ndarray, y: np.ndarray, *, chunk: int = 1000) -> Evaluat
         raise ConfigError(f"chunk must be a whole number ≥ 1, such as 1000; got {chunk!r}.")
     X = check_images(X, net.n_features, dtype=net.dtype)
     y = net._labels(y, len(X))
+    check_batch_size(min(chunk, len(X)), net.sizes, name="chunk", fix="Use chunk ≤ {largest:,}, e.g. 1000.")
     preds = np.empty(len(X), dtype=np.int64)
     total = 0.0
     for start in range(0, len(X), chunk):

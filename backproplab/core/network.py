@@ -19,7 +19,7 @@ from ..errors import ConfigError, DTypeError, InputTypeError, ModelFileError, No
 from .heads import get_head
 from .linear import Linear
 from .ops import Affine, AffineCache, get_activation
-from .validation import as_inputs, as_labels, check_seed, check_sizes
+from .validation import as_inputs, as_labels, check_batch_size, check_seed, check_sizes
 
 FORMAT = "backproplab-mlp-1"
 CLASSIC_SIZES = (784, 100, 10, 10)
@@ -208,7 +208,10 @@ class MLP:
         return record_pass(self, x, y)
 
     def _inputs(self, X) -> np.ndarray:
-        return as_inputs(X, self.n_features, np.dtype(self.dtype))
+        X = as_inputs(X, self.n_features, np.dtype(self.dtype))
+        check_batch_size(len(X), self.sizes, fix="Pass at most {largest:,} rows at a time, or use "
+                         "backproplab.evaluate(net, X, y), which works in chunks.")
+        return X
 
     def _labels(self, y, n: int) -> np.ndarray:
         return as_labels(y, n, self.n_classes)

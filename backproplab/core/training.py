@@ -25,6 +25,8 @@ from .validation import as_labels, check_batch_size, check_images, check_seed, d
 DIVERGENCE_FACTOR = 10.0
 #: this many bad steps in a row, or one NaN / infinite loss, is divergence.
 DIVERGENCE_PATIENCE = 3
+#: The largest learning rate a diverged run is advised to try (the default rate).
+SAFE_LR = 0.1
 #: Inputs larger than this (in absolute value) are "the data is the problem" when a run diverges.
 LARGE_INPUT = 1e3
 
@@ -108,7 +110,6 @@ class Trainer:
         self.seed, self.shuffle, self.blas_threads = check_seed(seed), bool(shuffle), blas_threads
         self.confusion, self.snapshots = bool(confusion), bool(snapshots)
         self._stop_requested = False
-        self._velocity: list[np.ndarray] = []
 
     def __repr__(self) -> str:
         return (f"Trainer({self.net!r}, epochs={self.epochs}, lr={self.lr}, batch_size={self.batch_size}, "
@@ -126,8 +127,8 @@ class Trainer:
         Raises :class:`~backproplab.errors.DivergenceError` when the run diverges
         (see the class), after restoring the weights of the last good step; its
         message says whether to lower the learning rate or to scale the data.
-        Everything is checked before the first step: the data, and the batch's
-        memory (``min(batch_size, len(X))`` rows are held at once).
+        Everything is checked when ``run`` is called, before the first step: the
+        data, and the batch's memory (``min(batch_size, len(X))`` rows are held at once).
         """
         net = self.net
         X = check_images(X, net.n_features, name="X", dtype=net.dtype)
@@ -140,9 +141,9 @@ class Trainer:
             X_test = check_images(X_test, net.n_features, name="X_test", dtype=net.dtype)
             y_test = as_labels(y_test, len(X_test), net.n_classes, name="y_test")
         check_batch_size(min(self.batch_size, len(X)), net.sizes)
-        yield from self._guarded(X, y, X_test, y_test)
+        return self._run(X, y, X_test, y_test)
 
-    def _guarded(self, X, y, X_test, y_test) -> Iterator[Progress]:
+    def _run(self, X, y, X_test, y_test) -> Iterator[Progress]:
         self._stop_requested = False
         with _blas_limits(self.blas_threads):
             yield from self._loop(X, y, X_test, y_test)
@@ -153,9 +154,8 @@ class Trainer:
         rng = np.random.default_rng(self.seed)
         steps_per_epoch = math.ceil(n / B)
         batches = _BatchBuffers(X, B, net.dtype)
-        self._velocity = [np.zeros_like(W) for W in net.weights]  # every run starts at rest
-        self._last_good = [W.copy() for W in net.weights]
-        self._good_step, guard = 0, _DivergenceGuard(self, X)
+        state = _RunState(net, self.momentum)  # every run starts at rest, with its own state
+        guard = _DivergenceGuard(self, state, X)
         step, seen, elapsed = 0, 0, 0.0
         for epoch in range(1, self.epochs + 1):
             order = rng.permutation(n) if self.shuffle else np.arange(n)
@@ -175,7 +175,7 @@ class Trainer:
                 good = guard.check(loss, epoch, step + 1)  # raises DivergenceError
                 # Backpropagate −lr instead of 1: every dW_k comes out as −lr · dL/dW_k, the step itself.
                 steps = net._backward(net._head.fused.backward(-lr, cache), records).dW
-                self._update(steps, keep=good, step=step)
+                state.update(steps, keep=good, step=step)
                 batch_correct = int(np.count_nonzero(cache[0].argmax(axis=1) == yb))
                 correct += batch_correct
                 loss_sum += loss * len(idx)
@@ -186,36 +186,6 @@ class Trainer:
                 if start + B >= n:
                     record = self._epoch_end(record, elapsed - epoch_start, X_test, y_test)
                 yield record
-
-    def _update(self, steps: list[np.ndarray], *, keep: bool, step: int) -> None:
-        """SGD with momentum, given steps = −lr · g:  v ← μ v + step;  W ← W + v, in place.
-
-        The weights are updated in place, so arrays taken from ``net.weights`` stay
-        current. When ``keep``, they are first copied, every layer, as the last good
-        state (their loss was fine), which divergence restores. An exception while
-        the layers are being updated (Ctrl-C between two layers) restores that state
-        too, so no layer is ever a step ahead of another.
-        """
-        weights = self.net.weights
-        if keep:
-            for W, good in zip(weights, self._last_good):
-                np.copyto(good, W)
-            self._good_step = step
-        try:
-            for W, v, dW in zip(weights, self._velocity, steps):
-                if self.momentum:
-                    v *= self.momentum
-                    v += dW
-                    W += v
-                else:
-                    W += dW
-        except BaseException:
-            self._restore()
-            raise
-
-    def _restore(self) -> None:
-        for W, good in zip(self.net.weights, self._last_good):
-            np.copyto(W, good)
 
     def _epoch_end(self, record: Progress, seconds: float, X_test, y_test) -> Progress:
         extra = {"epoch_end": True, "epoch_seconds": seconds}
@@ -229,11 +199,55 @@ class Trainer:
         return record._replace(**extra)
 
 
+class _RunState:
+    """What one run keeps between its steps: the momentum and the last good weights.
+
+    Each run has its own, so two runs of one Trainer (an abandoned generator and a
+    new one) never share momentum.
+    """
+
+    def __init__(self, net, momentum: float) -> None:
+        self.net, self.momentum = net, momentum
+        self.velocity = [np.zeros_like(W) for W in net.weights]
+        self.last_good = [W.copy() for W in net.weights]
+        self.good_step = 0  # the weights in last_good are those after this many steps
+
+    def update(self, steps: list[np.ndarray], *, keep: bool, step: int) -> None:
+        """SGD with momentum, given steps = −lr · g:  v ← μ v + step;  W ← W + v, in place.
+
+        The weights are updated in place, so arrays taken from ``net.weights`` stay
+        current. When ``keep``, they are first copied, every layer, as the last good
+        state (their loss was fine), which divergence restores. An exception while
+        the layers are being updated (Ctrl-C between two layers) restores that state
+        too, so no layer is ever a step ahead of another.
+        """
+        weights = self.net.weights
+        if keep:
+            for W, good in zip(weights, self.last_good):
+                np.copyto(good, W)
+            self.good_step = step
+        try:
+            for W, v, dW in zip(weights, self.velocity, steps):
+                if self.momentum:
+                    v *= self.momentum
+                    v += dW
+                    W += v
+                else:
+                    W += dW
+        except BaseException:
+            self.restore()
+            raise
+
+    def restore(self) -> None:
+        for W, good in zip(self.net.weights, self.last_good):
+            np.copyto(W, good)
+
+
 class _DivergenceGuard:
     """Decides, step by step, whether a run's loss is still fine, and explains divergence."""
 
-    def __init__(self, trainer: Trainer, X: np.ndarray) -> None:
-        self.trainer, self.X = trainer, X
+    def __init__(self, trainer: Trainer, state: _RunState, X: np.ndarray) -> None:
+        self.trainer, self.state, self.X = trainer, state, X
         self.floor = math.log(trainer.net.n_classes)  # the loss of a uniform guess
         self.reference: float | None = None
         self.bad = 0
@@ -248,30 +262,31 @@ class _DivergenceGuard:
         self.bad += 1
         if math.isfinite(loss) and self.bad < DIVERGENCE_PATIENCE:
             return False
-        self.trainer._restore()
+        self.state.restore()
         raise self._error(loss, epoch, step)
 
     def _error(self, loss: float, epoch: int, step: int) -> DivergenceError:
-        t = self.trainer
+        t, good_step = self.trainer, self.state.good_step
         scale = data_scale(self.X)
         reference = self.reference if self.reference is not None else float("nan")
         what = (f"the loss became {loss}" if not math.isfinite(loss) else
                 f"the loss stayed above {DIVERGENCE_FACTOR:g} × its start ({reference:.3g}) for "
                 f"{DIVERGENCE_PATIENCE} steps, reaching {loss:.3g}")
-        kept = (f"the weights of step {t._good_step} were restored" if t._good_step else
+        kept = (f"the weights of step {good_step} were restored" if good_step else
                 "the weights from before the run were restored")
-        facts = dict(epoch=epoch, step=step, loss=loss, start_loss=reference, restored_step=t._good_step)
+        facts = dict(epoch=epoch, step=step, loss=loss, start_loss=reference, restored_step=good_step)
         if scale > LARGE_INPUT:
             return DivergenceError(
                 f"training diverged at epoch {epoch}, step {step}: {what}; {kept}. The data is the problem: "
                 f"the inputs reach |x| = {scale:.3g}, far outside the [0, 1] the network expects. Scale "
                 f"them first (X / 255 for pixels, or X / np.abs(X).max()); a smaller learning rate will "
                 f"not fix this.", cause="data", suggested_lr=None, **facts)
+        suggested = min(t.lr / 10, SAFE_LR)  # a tenth, and never above the classic net's usual rate
         hint = (f" (the inputs reach |x| = {scale:.3g}; scaling them to [0, 1] helps too)" if scale > 10 else "")
         return DivergenceError(
             f"training diverged at epoch {epoch}, step {step}: {what}; {kept}. The learning rate is too "
-            f"large: try lr={t.lr / 10:g} instead of {t.lr:g}{hint}.",
-            cause="learning_rate", suggested_lr=t.lr / 10, **facts)
+            f"large: try lr={suggested:g} instead of {t.lr:g}{hint}.",
+            cause="learning_rate", suggested_lr=suggested, **facts)
 
 
 class _BatchBuffers:

@@ -194,15 +194,19 @@ def weight_count(sizes: Sequence[int]) -> int:
     return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
 
 
-def check_batch_size(batch: int, sizes: Sequence[int], name: str = "batch_size") -> None:
-    """Refuse a batch whose activations (batch × total width) would exceed MAX_BATCH_ENTRIES."""
+def check_batch_size(batch: int, sizes: Sequence[int], name: str = "batch_size", fix: str | None = None) -> None:
+    """Refuse a batch whose activations (batch × total width) would exceed MAX_BATCH_ENTRIES.
+
+    The message ends with ``fix`` (default: "Use <name> ≤ <largest>, e.g. 32.").
+    """
     entries = batch * sum(sizes)
     if entries > MAX_BATCH_ENTRIES:
         largest = max(1, MAX_BATCH_ENTRIES // sum(sizes))
+        fix = (fix or "Use {name} ≤ {largest:,}, e.g. 32.").format(name=name, largest=largest)
         raise TooLargeError(
             f"a batch of {batch:,} samples through layers {tuple(sizes)} needs {entries:,} activations "
             f"({format_bytes(4 * entries)} in float32, several times over for the backward pass); "
-            f"the limit is {MAX_BATCH_ENTRIES:,}. Use {name} ≤ {largest:,}, e.g. 32."
+            f"the limit is {MAX_BATCH_ENTRIES:,}. {fix}"
         )
 
 
