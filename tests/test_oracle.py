@@ -52,8 +52,11 @@ def random_case(seed: int):
     return net, x.astype(dtype), y, saturated
 
 
-def torch_pass(weights, x, labels, act: str, tdtype):
-    """Values and gradients of the pass by torch autograd, in ``tdtype``."""
+def torch_pass(weights, x, labels, act: str, tdtype, *, loss: str = "cross_entropy", bias: bool = True):
+    """Values and gradients of the pass by torch autograd, in ``tdtype``.
+
+    ``loss="quadratic"``: a sigmoid output and (1/2B) Σ‖ŷ − y‖²; ``bias=False``: z = H · W.
+    """
     f = ACTS[act]
     Ws = [torch.tensor(np.asarray(W, dtype=np.float64), dtype=tdtype, requires_grad=True) for W in weights]
     X = torch.tensor(np.asarray(x, dtype=np.float64), dtype=tdtype)
@@ -61,7 +64,7 @@ def torch_pass(weights, x, labels, act: str, tdtype):
     n = len(Ws)
     out, H, zs, Hs = {"x": X}, X, [], []
     for k, W in enumerate(Ws, start=1):
-        z = H @ W[1:] + W[0]
+        z = H @ W[1:] + W[0] if bias else H @ W
         z.retain_grad()
         zs.append(z)
         out[f"z{k}"] = z
@@ -70,10 +73,18 @@ def torch_pass(weights, x, labels, act: str, tdtype):
             H.retain_grad()
             Hs.append(H)
             out[f"H{k}"] = H
-    y_hat = torch.softmax(zs[-1], dim=1)
-    L = torch.nn.functional.cross_entropy(zs[-1], lab)  # the mean over the batch
+    if loss == "quadratic":
+        y_hat = torch.sigmoid(zs[-1])
+        y_hat.retain_grad()
+        Y = torch.nn.functional.one_hot(lab, y_hat.shape[1]).to(tdtype)
+        L = ((y_hat - Y) ** 2).sum() / (2 * len(lab))  # the mean over the batch
+    else:
+        y_hat = torch.softmax(zs[-1], dim=1)
+        L = torch.nn.functional.cross_entropy(zs[-1], lab)  # the mean over the batch
     L.backward()
     values = {k: v.detach().numpy() for k, v in out.items()}
+    if loss == "quadratic":
+        values["dL/dy_hat"] = y_hat.grad.numpy()
     values["y_hat"] = y_hat.detach().numpy()
     values["L"] = L.detach().numpy()
     for k, W in enumerate(Ws, start=1):
@@ -109,6 +120,8 @@ def torch_jacobians(trace, act: str, tdtype=torch.float64, *, only_activations: 
     Ws = [torch.tensor(np.asarray(W, dtype=np.float64), dtype=tdtype) for W in trace.weights]
     B, n = trace.batch_size, len(Ws)
     one = B == 1
+    bias, quadratic = getattr(trace, "bias", True), getattr(trace, "loss", "") == "quadratic"
+    affine = (lambda h, w: h @ w[1:] + w[0]) if bias else (lambda h, w: h @ w)  # noqa: E731
     jac = {}
     for k, W in enumerate(Ws, start=1):
         if only_activations:
@@ -118,23 +131,31 @@ def torch_jacobians(trace, act: str, tdtype=torch.float64, *, only_activations: 
             continue
         a = "x" if k == 1 else f"H{k - 1}"
         A = T(a)
-        J = jacrev(lambda w: A @ w[1:] + w[0])(W)  # (B, n_out, n_in + 1, n_out)
+        J = jacrev(lambda w: affine(A, w))(W)  # (B, n_out, n_in + 1, n_out)
         jac[(f"z{k}", f"W{k}")] = J[0] if one else J
-        J = jacrev(lambda h: h @ W[1:] + W[0])(A)  # (B, n_out, B, n_in)
+        J = jacrev(lambda h: affine(h, W))(A)  # (B, n_out, B, n_in)
         jac[(f"z{k}", a)] = J[0, :, 0] if one else J
         if k < n:
             J = jacrev(f)(T(f"z{k}"))
             jac[(f"H{k}", f"z{k}")] = J[0, :, 0] if one else J
     zn = T(f"z{n}")
-    J = jacrev(lambda z: torch.softmax(z, dim=1))(zn)  # diag(ŷ) − ŷᵀŷ: ŷ(1 − ŷ) cancels too
+    out = torch.sigmoid if quadratic else (lambda z: torch.softmax(z, dim=1))
+    J = jacrev(out)(zn)  # diag(ŷ) − ŷᵀŷ, or diag(ŷ(1 − ŷ)): ŷ(1 − ŷ) cancels too
     jac[("y_hat", f"z{n}")] = J[0, :, 0] if one else J
-    if only_activations:
-        return {k: v.numpy() for k, v in jac.items()}
     lab = torch.tensor(np.asarray(trace.labels), dtype=torch.long)
     rows = torch.arange(B)
-    J = jacrev(lambda p: -torch.log(p[rows, lab]).mean())(T("y_hat"))
+    Y = torch.nn.functional.one_hot(lab, zn.shape[1]).to(tdtype)
+    cost = (lambda p: ((p - Y) ** 2).sum() / (2 * B)) if quadratic else (lambda p: -torch.log(p[rows, lab]).mean())
+    fused = (lambda z: cost(torch.sigmoid(z))) if quadratic else (
+        lambda z: torch.nn.functional.cross_entropy(z, lab))
+    if only_activations:
+        if quadratic:  # (ŷ − y) ⊙ ŷ(1 − ŷ): the sigmoid's derivative cancels here too
+            J = jacrev(fused)(zn)
+            jac[("L", f"z{n}")] = J[0] if one else J
+        return {k: v.numpy() for k, v in jac.items()}
+    J = jacrev(cost)(T("y_hat"))
     jac[("L", "y_hat")] = J[0] if one else J
-    J = jacrev(lambda z: torch.nn.functional.cross_entropy(z, lab))(zn)
+    J = jacrev(fused)(zn)
     jac[("L", f"z{n}")] = J[0] if one else J
     return {k: v.numpy() for k, v in jac.items()}
 
@@ -240,11 +261,16 @@ class Resolver:
             return np.asarray(self.t.labels)
         if m := re.fullmatch(r"∂(\S+)/∂(\S+)", name):
             of, wrt = ({"ŷ": "y_hat"}.get(v, v) for v in m.groups())
+            if (of, wrt) == ("L", "y_hat") and "dL/dy_hat" in self.t.names:  # the quadratic cost's step
+                v = self.step_value("dL/dy_hat")
+                return v[0] if chain and self.B == 1 else v
             if (of, wrt) in self.t.jacobian_pairs:
                 return self.t.jacobian(of, wrt)
             if of == "L":  # a gradient: a vector for one sample in a chain, else the row
                 v = self.step_value(f"dL/d{wrt}")
                 return v[0] if chain and self.B == 1 else v
+        if name == "ŷ(1 − ŷ)":  # the sigmoid output's derivative: ŷ's shape
+            return np.zeros(self.t["y_hat"].shape)
         if m := re.fullmatch(r"\(?(?:H(\d+)\(1 − H\d+\)|1 − H(\d+)²|1\[z(\d+) > 0\])\)?", name):
             j = next(g for g in m.groups() if g)
             return np.zeros(self.t[f"H{j}"].shape)  # an activation derivative: H_j's shape

@@ -86,8 +86,8 @@ class MLP:
             bound = np.sqrt(6.0 / n_in)
         else:
             bound = {"sigmoid": 2.0, "tanh": 1.0}[self.activation] * np.sqrt(6.0 / (n_in + n_out))
-        first = int(self.bias)  # the bias row, when there is one, starts at zero
-        W = np.zeros((n_in + first, n_out), dtype=self.dtype)  # (n_in + bias, n_out)
+        first = int(self.bias)  # row 0 is the bias row, which starts at zero
+        W = np.zeros((n_in + first, n_out), dtype=self.dtype)  # (n_in + 1, n_out), or (n_in, n_out)
         rows = max(1, _INIT_CHUNK // n_out)  # drawn in blocks of rows: the same numbers, no float64 copy
         for start in range(0, n_in, rows):
             stop = min(start + rows, n_in)
