@@ -19,6 +19,13 @@ class DTypeError(BackproplabError, TypeError):
     """An array has a dtype the operation cannot use."""
 
 
+class StepNotFoundError(BackproplabError, KeyError, IndexError, ValueError):
+    """A trace has no step of that name, or no step at that position."""
+
+    def __str__(self) -> str:  # the message as written, not KeyError's quoted repr
+        return str(self.args[0]) if self.args else ""
+
+
 class InputTypeError(BackproplabError, TypeError):
     """A value is not of a usable kind at all (None where arrays belong, a string for a number...)."""
 
@@ -81,6 +88,15 @@ class DivergenceError(BackproplabError, ValueError):
         super().__init__(message)
         self.epoch, self.step, self.loss, self.start_loss = epoch, step, loss, start_loss
         self.cause, self.suggested_lr, self.restored_step = cause, suggested_lr, restored_step
+
+    def __reduce__(self):  # keep the facts when pickled (to another process, a panel's worker)
+        facts = {k: getattr(self, k) for k in ("epoch", "step", "loss", "start_loss", "cause",
+                                                "suggested_lr", "restored_step")}
+        return _rebuild_divergence, (str(self), facts)
+
+
+def _rebuild_divergence(message: str, facts: dict) -> DivergenceError:
+    return DivergenceError(message, **facts)
 
 
 class PixelError(BackproplabError, ValueError):

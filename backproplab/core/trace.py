@@ -13,7 +13,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, InputTypeError, StepNotFoundError
 from .jacobian import MAX_JACOBIAN_ENTRIES, JacobianInfo, format_shape
 
 
@@ -27,7 +27,7 @@ class StepKind(str, Enum):
     LOSS = "loss"  # L
     OUTPUT_GRADIENT = "output gradient"  # δ_n = dL/dz_n: the fused softmax + cross-entropy, or σ's
     LOSS_GRADIENT = "loss gradient"  # dL/dŷ (the quadratic cost only; cross-entropy goes to δ_n at once)
-    PARAMETER_GRADIENT = "parameter gradient"  # dL/dW_k
+    PARAMETER_GRADIENT = "parameter gradient"  # dL/dW_k, and dL/db_k in a view with separate biases
     INPUT_GRADIENT = "input gradient"  # dL/dH_{k-1}, back through W_k[1:]
     GRADIENT = "gradient"  # δ_k = dL/dz_k, back through the activation of layer k
 
@@ -300,10 +300,17 @@ class Trace:
         return iter(self._steps)
 
     def __getitem__(self, key: str | int) -> Step:
-        if isinstance(key, int):
+        if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+            if not -len(self._steps) <= key < len(self._steps):
+                raise StepNotFoundError(f"this trace has {len(self._steps)} steps, so an index must be from "
+                                 f"0 to {len(self._steps) - 1} (or negative, from the end); got {key}. "
+                                 f"Index by name instead: trace['dL/dW2']; names: {', '.join(self.names)}")
             return self._steps[key]
+        if not isinstance(key, str):
+            raise InputTypeError(f"index a trace by step name (a str such as 'dL/dW2') or position "
+                                 f"(an int); got {key!r} ({type(key).__name__}).")
         if key not in self._by_name:
-            raise KeyError(f"no step {key!r} in this trace; steps are: {', '.join(self.names)}")
+            raise StepNotFoundError(f"no step {key!r} in this trace; steps are: {', '.join(self.names)}")
         return self._by_name[key]
 
     def jacobian_info(self, of: str, wrt: str) -> JacobianInfo:
