@@ -179,3 +179,10 @@ def test_chain_reaches_a_separate_bias():
         c = trace.view(conv).chain("dL/db2")
         assert [link.name for link in c] == ["∂L/∂z3", "∂z3/∂H2", "∂H2/∂z2", "∂z2/∂b2"]
         assert c.shape == b2 and c.links[-1].structure == "identity"
+
+
+def test_a_bad_convention_names_the_choices_and_the_repr_says_which(panel):
+    with pytest.raises(ConfigError, match="row-folded.*row-separate.*column"):
+        panel.convention = "columns"
+    panel.convention = "column"
+    assert repr(panel).endswith("step 1 of 19: x, column convention)")

@@ -142,6 +142,7 @@ class StepThroughPanel(Panel):
     def _describe(self) -> str:
         s = self.state
         extra = f", batch of {s.trace.batch_size}" if s.batch else ""
+        extra += f", {s.convention} convention" if s.convention != "row-folded" else ""
         return f"{s.net!r}, step {s.step + 1} of {len(s.trace)}: {s.current.name}{extra}"
 
 
