@@ -15,6 +15,7 @@ import ipywidgets as widgets
 from .._common import show, with_class
 from ..base import ErrorArea
 from .derive_html import chain_html, check_html
+from .html import esc
 from .state import StepState
 
 __all__ = ["ChainView", "DeriveView"]
@@ -53,7 +54,7 @@ class DeriveView:
         s = self.state
         step = s.current
         show(self.box, step.phase == "backward")
-        self.title.value = (f"<b>Check your derivation</b> of {step.name} ({s.convention} convention): "
+        self.title.value = (f"<b>Check your derivation</b> of {esc(step.name)} ({s.convention} convention): "
                             "type it in plain text, LaTeX or NumPy code; every sub-expression is "
                             "evaluated with this pass's arrays.")
         self.input.placeholder = _EXAMPLE[s.convention]
