@@ -13,4 +13,4 @@ from .step_through import StepThroughPanel
 from .training import TrainingPanel, training_dashboard
 from .draw import DrawDigitPanel, draw_digit
 
-__all__ = ["StepThroughPanel", "TrainingPanel", "training_dashboard"]
+__all__ = ["DrawDigitPanel", "StepThroughPanel", "TrainingPanel", "draw_digit", "training_dashboard"]
