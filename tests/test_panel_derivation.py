@@ -186,3 +186,14 @@ def test_a_bad_convention_names_the_choices_and_the_repr_says_which(panel):
         panel.convention = "columns"
     panel.convention = "column"
     assert repr(panel).endswith("step 1 of 19: x, column convention)")
+
+
+def test_the_chain_of_the_quadratic_cost_starts_at_dL_dy_hat():
+    """Nielsen's network: ∂L/∂ŷ (1×10) · ∂ŷ/∂z3 (10×10 diagonal, the output sigmoid) · ... = 101×10."""
+    rng = np.random.default_rng(3)
+    p = StepThroughPanel(bl.MLP(loss="quadratic"), rng.random((2, 784)), rng.integers(0, 10, 2), quiz=False)
+    p.go_to("dL/dy_hat")
+    assert p.shown("bpl-error") == "" and "1×10 → 1×10" in p.shown("bpl-chain").splitlines()
+    p.go_to("dL/dW2")
+    assert ("1×10 · 10×10 diagonal · 10×10 · 10×10 diagonal · 10×101×10 outer → 101×10"
+            in p.shown("bpl-chain").splitlines())

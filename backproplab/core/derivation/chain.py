@@ -73,8 +73,18 @@ def chain(trace, name: str) -> Chain:
         raise ConfigError(f"no gradient dL/d{wrt} in this trace; the chain exists for "
                           f"{', '.join(grads)}.")
     top = trace[f"dL/dz{n}"]
-    links = [ChainLink(f"∂L/∂z{n}", tuple(top.shape), "gradient", f"∂L/∂z{n}", tuple(top.shape),
-                     "the fused softmax + cross-entropy gradient")]
+    if "dL/dy_hat" in trace.names:  # the quadratic cost: ∂L/∂ŷ, then the output sigmoid's diagonal
+        g = trace["dL/dy_hat"]
+        links = [ChainLink("∂L/∂ŷ", tuple(g.shape), "gradient", "∂L/∂ŷ", tuple(g.shape),
+                           "the quadratic cost's gradient")]
+        if wrt == "y_hat":
+            return Chain(name, tuple(links))
+        info = trace.jacobian_info("y_hat", f"z{n}")  # (B, 10) per-sample: diagonal
+        links.append(ChainLink(f"∂ŷ/∂z{n}", tuple(info.shape), info.structure, f"∂L/∂z{n}",
+                               tuple(top.shape), info.note))
+    else:
+        links = [ChainLink(f"∂L/∂z{n}", tuple(top.shape), "gradient", f"∂L/∂z{n}", tuple(top.shape),
+                           "the fused softmax + cross-entropy gradient")]
     for of, below in _path(n, wrt):
         info = trace.jacobian_info(of, below)
         running = tuple(trace[f"dL/d{below}"].shape)
