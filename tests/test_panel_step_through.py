@@ -394,3 +394,15 @@ def test_step_through_opens_on_an_mnist_test_image():
     assert "agrees" in text(p, "bpl-gradcheck-result")
     with pytest.raises(ValueError, match="sample"):
         step_through(sample=-1)
+
+
+@pytest.mark.parametrize(("bias", "says_bias_row"), [(True, True), (False, False)])
+def test_the_value_caption_names_a_bias_row_only_where_there_is_one(bias, says_bias_row):
+    net = bl.MLP((6, 4, 3), bias=bias, seed=1)
+    p = StepThroughPanel(net, np.random.default_rng(2).random((1, 6), dtype=np.float32), [1], quiz=False)
+    p.go_to("dL/dW2")
+    assert ("(the bias row)" in p.shown("bpl-step-value")) is says_bias_row
+    if bias:
+        p.convention = "column"  # dL/dW2 is then 3×4: row 0 is a unit's weights, not a bias
+        p.go_to("dL/dW2")
+        assert "(the bias row)" not in p.shown("bpl-step-value")

@@ -128,7 +128,8 @@ class DetailsView:
         s = self.state
         if s.key not in self._pngs:
             side = 28 if s.net.n_features == _IMAGE_FEATURES else None
-            self._pngs[s.key] = html.value_view(s.current, image_side=side)
+            bias_row = s.convention == "row-folded" and s.net.bias  # row 0 of dL/dW_k is the bias's
+            self._pngs[s.key] = html.value_view(s.current, image_side=side, bias_row=bias_row)
         return self._pngs[s.key]
 
     def render_jacobian(self, change=None) -> None:

@@ -48,11 +48,12 @@ def heatmap_png(a: np.ndarray, *, cmap: str = "RdBu_r", symmetric: bool = True,
     return array_to_png(shown, cmap=cmap, symmetric=symmetric, vmin=vmin, vmax=vmax, scale=scale)
 
 
-def value_view(step, *, image_side: int | None) -> tuple[bytes | None, str]:
+def value_view(step, *, image_side: int | None, bias_row: bool = False) -> tuple[bytes | None, str]:
     """PNG (or None for a scalar) and an HTML caption for ``step.value``.
 
     ``image_side`` is 28 when the inputs are 28×28 images (n_features 784):
-    then x is drawn as images side by side, one per sample.
+    then x is drawn as images side by side, one per sample. ``bias_row`` is True
+    when a parameter gradient's row 0 is a bias row (folded biases, row vectors).
     """
     a = step.value
     if a.ndim == 0:
@@ -72,15 +73,15 @@ def value_view(step, *, image_side: int | None) -> tuple[bytes | None, str]:
               else "colour: blue &lt; 0 (white) &lt; red, symmetric about 0")
     return png, _caption(f"{esc(step.name)} is {format_shape(a.shape)}, drawn as a heatmap "
                          f"({a.shape[0]} row{'s' if a.shape[0] != 1 else ''} × {a.shape[1]} "
-                         f"columns) · {legend}", _first_numbers(step))
+                         f"columns) · {legend}", _first_numbers(step, bias_row))
 
 
-def _first_numbers(step) -> str:
+def _first_numbers(step, bias_row: bool) -> str:
     a = step.value
     row = a[0]
     shown = ", ".join(f"{v:.4g}" for v in row[:_NUMBERS])
     more = f", … ({_NUMBERS} of {len(row)})" if len(row) > _NUMBERS else ""
-    which = "row 0 (the bias row)" if kind_is(step, PARAMETER_GRADIENT) else (
+    which = "row 0 (the bias row)" if bias_row and kind_is(step, PARAMETER_GRADIENT) else (
         "row 0" if a.shape[0] > 1 else "values")
     return f"{which}: [{shown}{more}]"
 
