@@ -131,7 +131,7 @@ def test_keyboard_reaches_the_canvas_shows_focus_and_draws(lab, page):
 
 # ------------------------------------------------------------------------------------ Voilà
 @pytest.fixture(scope="module")
-def voila_draw(tmp_path_factory, mnist_for_servers, chromium):
+def voila_draw(tmp_path_factory, chromium):
     """Voilà serving two one-cell pages: the draw panel at scale 1 and at scale 1.5."""
     root = tmp_path_factory.mktemp("voila-draw")
     for name, scale in (("draw_scale_100", ""), ("draw_scale_150", "scale=1.5")):

@@ -17,6 +17,7 @@ from typing import Callable
 import ipywidgets as widgets
 
 from .._common import show, with_class
+from ..alt_image import AltImage
 from ..base import ErrorArea
 from . import text
 from .checkpoints import Frame
@@ -32,10 +33,10 @@ SLOTS = ("filters", "curves", "confusion")
 FRESH_WEIGHTS_SECONDS = 0.25
 
 
-def _image(cls: str) -> widgets.Image:
+def _image(cls: str) -> AltImage:
     # natural size (no stretching to the box), narrowed only to fit
     layout = widgets.Layout(max_width="100%", width="auto", align_self="flex-start")
-    return with_class(widgets.Image(format="png", layout=layout), cls)
+    return with_class(AltImage(layout=layout), cls)
 
 
 class LiveView:
@@ -116,6 +117,8 @@ class LiveView:
             with self.dash.lock:
                 for slot, value in pngs.items():
                     self.images[slot].value = value
+                    if slot == "filters":
+                        self.images[slot].alt = text.filters_alt(*job["filters"])
                 self._shown.update(keys)
                 self.shown.update(job)
                 if "confusion" in pngs:

@@ -105,6 +105,21 @@ def filters_title(record) -> str:
     return f"W1 filters, epoch {record.epoch_fraction:.2f} (step {record.step:,})"
 
 
+def number(v: float) -> str:
+    """``v`` to 3 significant digits with a true minus sign: −0.412."""
+    return f"{float(v):.3g}".replace("-", "−")
+
+
+def filters_alt(W1: np.ndarray, title: str) -> str:
+    """The filter mosaic's text alternative: what it shows, how many tiles of what size, the range."""
+    n_pixels, n_units = W1.shape[0] - 1, W1.shape[1]
+    side = int(round(n_pixels ** 0.5))
+    tile = f"{side}×{side}" if side * side == n_pixels else f"1×{n_pixels}"
+    weights = W1[1:]  # (n_pixels, H): the bias row is not drawn
+    return (f"{title}: {n_units} tiles of {tile}, one per hidden unit, weights from "
+            f"{number(weights.min())} to {number(weights.max())} (blue below 0, white 0, red above).")
+
+
 # ------------------------------------------------------------ per class
 def per_class_html(cm: np.ndarray) -> str:
     """Per-class test accuracy (recall) as a small table with bars."""
