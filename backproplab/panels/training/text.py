@@ -54,7 +54,7 @@ def status_html(*, state: str, latest, epochs: int, steps_per_epoch: int, evalua
     After a divergence (``error`` a DivergenceError) a second block says what
     happened, that the last good weights were restored, and what to change.
     """
-    color = {"running": "#2e7d32", "paused": "#f57f17", "failed": "#c62828",
+    color = {"running": "#2e7d32", "paused": "#a35200", "failed": "#c62828",
              "finished": "#1565c0", "stopped": "#6d4c41"}.get(state, "#424242")
     parts = [f'<b style="color:{color}">{esc(state)}</b>']
     if latest is None:
