@@ -135,3 +135,19 @@ def test_scale_enlarges_the_step_through_panel_and_refuses_nonsense():
     assert "bpl-scale-150" in panel._dom_classes
     with pytest.raises(ConfigError, match="scale must be a number from 0.5 to 3"):
         _panel(scale=10)
+
+
+def test_the_projector_toggle_rescales_every_panel_added_to_it():
+    from backproplab.panels import ProjectorToggle
+    first, second = _panel(), _panel()
+    toggle = ProjectorToggle(first)
+    assert repr(toggle) == "ProjectorToggle(normal size, 1 panel)"
+    toggle.value = 1.5
+    assert "bpl-scale-150" in first._dom_classes
+    toggle.add(second)  # added while on: takes the scale now
+    assert "bpl-scale-150" in second._dom_classes
+    assert repr(toggle) == "ProjectorToggle(projector (1.5×), 2 panels)"
+    toggle.value = 1.0
+    assert not any(c.startswith("bpl-scale") for p in (first, second) for c in p._dom_classes)
+    with pytest.raises(ConfigError, match="projector must be a scale from 0.5 to 3 other than 1"):
+        ProjectorToggle(projector=1)

@@ -96,6 +96,8 @@ _CSS = """
    darker shades of the same hues give 8.6:1 and 5.1:1 */
 [data-bpl-keys] .jupyter-button.mod-primary:not(:disabled) { background-color: #0d47a1; }
 [data-bpl-keys] .jupyter-button.mod-success:not(:disabled) { background-color: #2e7d32; }
+/* Voilà's theme greys the tab labels at 4.45:1 on their #eee tabs: darker, 8.6:1 */
+[data-bpl-keys] .lm-TabBar-tab, [data-bpl-keys] .lm-TabBar-tabLabel { color: #424242; }
 """
 
 
