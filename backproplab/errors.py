@@ -82,6 +82,15 @@ class DivergenceError(BackproplabError, ValueError):
         self.epoch, self.step, self.loss, self.start_loss = epoch, step, loss, start_loss
         self.cause, self.suggested_lr, self.restored_step = cause, suggested_lr, restored_step
 
+    def __reduce__(self):  # keep the facts when pickled (to another process, a panel's worker)
+        facts = {k: getattr(self, k) for k in ("epoch", "step", "loss", "start_loss", "cause",
+                                                "suggested_lr", "restored_step")}
+        return _rebuild_divergence, (str(self), facts)
+
+
+def _rebuild_divergence(message: str, facts: dict) -> DivergenceError:
+    return DivergenceError(message, **facts)
+
 
 class PixelError(BackproplabError, ValueError):
     """Pixel values an image cannot hold: negative, NaN or infinite."""

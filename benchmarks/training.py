@@ -143,7 +143,7 @@ PHASES = {
     "forward": "forward: net._forward",
     "loss": "softmax + cross-entropy, forward and backward",
     "backward": "backward: net._backward",
-    "update": "SGD momentum update: Trainer._update",
+    "update": "SGD momentum update (with the last-good copy)",
 }
 
 
@@ -176,7 +176,7 @@ def profile_steps(X, y, *, batch_size: int, steps: int) -> dict[str, float]:
                 acc[name] += clock() - t0
         return wrapper
 
-    sce = core.SoftmaxCrossEntropy
+    sce = net._head.fused  # the loss op the trainer calls: SoftmaxCrossEntropy for the classic network
     restore = [(sce, "forward", sce.__dict__["forward"]), (sce, "backward", sce.__dict__["backward"])]
     sce.forward = staticmethod(timed("loss", sce.__dict__["forward"].__func__))
     sce.backward = staticmethod(timed("loss", sce.__dict__["backward"].__func__))
@@ -188,7 +188,11 @@ def profile_steps(X, y, *, batch_size: int, steps: int) -> dict[str, float]:
         core._as_float = timed("batch", core._as_float)
     net._forward = timed("forward", net._forward)
     net._backward = timed("backward", net._backward)
-    trainer._update = timed("update", trainer._update)
+    if hasattr(core, "_RunState"):  # each run keeps its momentum in its own state
+        restore.append((core._RunState, "update", core._RunState.update))
+        core._RunState.update = timed("update", core._RunState.update)
+    else:  # older cores: the trainer updates
+        trainer._update = timed("update", trainer._update)
     rows = []
     try:
         with threadpool_limits(limits=1, user_api="blas"):

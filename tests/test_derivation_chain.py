@@ -63,3 +63,14 @@ def test_batch_chain_keeps_the_batch_axes():
 def test_unknown_step_names_the_choices():
     with pytest.raises(ConfigError, match="dL/dW2"):
         trace_of().chain("dL/dQ")
+
+
+def test_the_questions_claimed_shapes_multiplied_in_its_order():
+    from backproplab.core.derivation import shape_product
+
+    # [1 H1]ᵀ 101×1 · (ŷ − y) 1×10 · W3ᵀ "10×10" · H2(1 − H2) "10×1": the claimed 101×1
+    assert shape_product([(101, 1), (1, 10), (10, 10), (10, 1)]) == [(101, 1), (101, 10), (101, 10), (101, 1)]
+    # with the true shapes, W3ᵀ is 10×11 and the product breaks at H2(1 − H2) 1×10
+    assert shape_product([(101, 1), (1, 10), (10, 11), (1, 10)]) == [(101, 1), (101, 10), (101, 11), None]
+    assert shape_product([(1, 10), (10, 101, 10)]) == [(1, 10), (1, 101, 10)]
+    assert shape_product([]) == []

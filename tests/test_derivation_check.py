@@ -243,9 +243,13 @@ def test_wrong_derivative_names_the_activation(classic):
     assert "tanh" in check.message and "sigmoid" in check.message
 
 
-def test_broadcasting_is_not_elementwise_but_is_named(classic_batch):
+def test_broadcasting_is_not_elementwise_but_is_named(classic_batch, classic):
     check = classic_batch.check_derivation("dL/dz2 = dL/dH2 ⊙ H2[0:1] ⊙ (1 − H2[0:1])")
-    assert not check.ok and "broadcast" in check.message
+    assert not check.ok and "broadcast" in check.message and "right value" not in check.message
+    # (101×10) ⊙ (1×10): broadcasting each row would give the right dL/dW2, and the message says so
+    check = classic.check_derivation("dL/dW2 = [1 H1]^T (δ3 W3[1:]^T) ⊙ H2 ⊙ (1 − H2)")
+    assert check.mistakes == ("shape-mismatch",)
+    assert "would stretch the smaller one and give the right value" in check.message
 
 
 # ------------------------------------------------------------------------ the API
@@ -295,3 +299,29 @@ def test_local_jacobians_of_a_batch_keep_their_batch_axes(classic_batch):
     assert "local-jacobian-as-vector" in check.mistakes
     assert "4×10×101×10" in check.message  # (B, 10) outputs by W2's 101×10 entries
     assert check.expected_shape == (4, 10, 101, 10)
+
+
+class _PublicOnly:
+    """A trace seen only through its public API (no private attributes to read W_k from)."""
+
+    def __init__(self, trace):
+        self._t = trace
+        self.names, self.batch_size, self.jacobian_pairs = trace.names, trace.batch_size, trace.jacobian_pairs
+
+    def __getitem__(self, name):
+        return self._t[name]
+
+    def jacobian(self, of, wrt):
+        return self._t.jacobian(of, wrt)
+
+    def jacobian_info(self, of, wrt):
+        return self._t.jacobian_info(of, wrt)
+
+
+def test_weights_through_the_public_api_alone():
+    net, x, y, trace = make()
+    check = check_derivation(_PublicOnly(trace), "dL/dH2 = δ3 W3[1:]^T")
+    assert check.ok, check.message
+    W1 = check_derivation(_PublicOnly(trace), "W1", target="z1").value
+    np.testing.assert_allclose(W1, net.weights[0], rtol=1e-4, atol=1e-5)  # bias row from z1 − x·W1[1:]
+    assert check_derivation(_PublicOnly(trace), "dL/dH2 = δ3 W3^T").mistakes[0] == "bias-row-kept"

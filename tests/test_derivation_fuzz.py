@@ -2,7 +2,8 @@
 
 Every string must come back as a DerivationCheck (a parse error at worst), never as a
 traceback, with nothing run as Python. The time per string is asserted generously here (the
-machine is shared); ``python -m benchmarks.derivation`` measures it against the 50 ms target.
+machine is shared, so CPU time); ``python -m benchmarks.derivation`` measures it against the
+50 ms target.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ if str(ROOT) not in sys.path:  # `benchmarks` is a folder of the repository, not
 
 from benchmarks.derivation import HOSTILE, corpus  # noqa: E402
 
-GENEROUS_SECONDS = 2.0
+#: CPU seconds (not wall-clock: other work on a shared machine would count) for the slowest string.
+GENEROUS_CPU_SECONDS = 1.0
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +57,13 @@ def test_ten_thousand_strings_never_raise(traces, monkeypatch):
     for i, text in enumerate(corpus()):
         trace = traces[i % 11 == 0]
         convention = ("row-folded", "column", "row-separate")[i % 3]
-        started = time.perf_counter()
+        started = time.process_time()
         try:
             check = trace.check_derivation(text, convention=convention)
         except Exception as exc:  # noqa: BLE001  the test's point: report, never raise
             problems.append((text, repr(exc)))
             continue
-        slowest = max(slowest, time.perf_counter() - started)
+        slowest = max(slowest, time.process_time() - started)
         if not (isinstance(check, DerivationCheck) and check.ok == (check.mistakes == ())
                 and set(check.mistakes) <= set(MISTAKES)
                 and isinstance(check.message, str) and isinstance(check.to_markdown(), str)):
@@ -75,6 +77,6 @@ def test_ten_thousand_strings_never_raise(traces, monkeypatch):
         counts["ok"] += check.ok
     monkeypatch.undo()  # pytest's own failure report compiles code
     assert problems == []
-    assert slowest < GENEROUS_SECONDS
+    assert slowest < GENEROUS_CPU_SECONDS
     # the corpus reaches every stage: parse errors, evaluation, and right answers
     assert counts["parsed"] > 1_000 and counts["evaluated"] > 300 and counts["ok"] > 20, counts

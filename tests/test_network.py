@@ -201,3 +201,19 @@ def test_entry_errors_and_verdict():
     assert check.entry_errors.shape == (len(check.entries),) and (check.entry_errors < 1e-6).all()
     assert len(check.entries) == len(set(check.entries)) >= 4 + 3  # at least the random 4 and the bias row
     assert check.verdict == "backprop agrees with finite differences"
+
+
+def test_initial_weights_are_drawn_in_blocks_without_changing_them():
+    """A wide layer is drawn row block by row block: the same numbers as one draw, no big float64 copy."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        net = MLP((3000, 1000, 10), seed=5)  # W1: 3 M numbers, 12 MB in float32
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    rng = np.random.default_rng(5)
+    bound = 2.0 * np.sqrt(6.0 / 4000)
+    np.testing.assert_array_equal(net.weights[0][1:], rng.uniform(-bound, bound, (3000, 1000)).astype(np.float32))
+    assert peak < 2.5 * net.weights[0].nbytes  # not the 24 MB float64 draw on top

@@ -692,6 +692,8 @@ def test_the_speed_control_slows_training_while_it_runs(make_panel):
     assert panel.wait_for_steps(start + 6, TIMEOUT)
     slow = time.monotonic() - t0
     assert slow >= 0.45, slow  # at most one step is taken before the new speed applies: ≥ 5 × 0.1 s
+    panel.refresh()
+    assert "slowed to 10 steps/s" in text(panel, "bpl-train-status")
     speed.value = 0
     assert panel.speed is None
     assert panel.wait_for_steps(panel.latest.step + 200, TIMEOUT)  # full speed again (200 steps in < 60 s)

@@ -327,3 +327,30 @@ def test_a_diverged_run_is_advised_a_tenth_of_its_rate_but_at_most_0_1(lr, sugge
         guard.check(9.0, 1, 4)
     assert info.value.suggested_lr == pytest.approx(suggested) and info.value.step == 4
     assert guard.check(6.9, 1, 5)  # below 10 × its start: fine again
+
+
+def test_a_divergence_error_keeps_its_facts_through_pickle():
+    import pickle
+
+    err = DivergenceError("diverged", epoch=2, step=40, loss=float("inf"), start_loss=2.3,
+                          cause="data", suggested_lr=None, restored_step=39)
+    back = pickle.loads(pickle.dumps(err))
+    assert str(back) == "diverged" and isinstance(back, ValueError)
+    assert (back.epoch, back.step, back.loss, back.start_loss, back.cause, back.suggested_lr,
+            back.restored_step) == (2, 40, float("inf"), 2.3, "data", None, 39)
+
+
+def test_checking_a_float_data_set_makes_no_full_size_temporary():
+    """check_images promises to check the whole set without copying it: NaN and range in chunks."""
+    import tracemalloc
+
+    from backproplab.core.validation import check_images
+
+    X = np.random.default_rng(0).random((16384, 784), dtype=np.float32)  # 51 MB
+    tracemalloc.start()
+    try:
+        assert check_images(X, 784) is X
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < X.nbytes / 3, f"{peak / 2**20:.0f} MiB for a {X.nbytes / 2**20:.0f} MiB set"

@@ -166,7 +166,7 @@ class _Builder:
         if s.operator == "softmax":
             note = f"each {self._unit()} sums to 1"
         else:
-            note = f"a sigmoid output layer: each entry lies in (0, 1), {self._unit()}s need not sum to 1"
+            note = f"a sigmoid output layer: each entry lies between 0 and 1, {self._unit()}s need not sum to 1"
         return [base | dict(value=self.S(s.value), operands=(Factor(s.operands[0].name, self.ps(C)),),
                             operator=s.operator, note=note)]
 
@@ -180,14 +180,13 @@ class _Builder:
                             operator=s.operator, note=note)]
 
     def _flip_note(self, text: str) -> str:
-        return text.replace("ŷᵀŷ", "ŷŷᵀ") if self.col else text
+        return text.replace("ŷᵀŷ", "ŷŷᵀ").replace("g·ŷᵀ", "ŷᵀ·g") if self.col else text
 
     def _loss_gradient(self, s, base):
         C = s.shape[1]
         return [base | dict(value=self.S(s.value),
                             operands=(Factor("ŷ", self.ps(C)), Factor("y", self.ps(C), note="one-hot")),
-                            operator="−", factors=(Factor("∂L/∂ŷ", self.vec(C), "gradient",
-                                                          note=s.factors[0].note),))]
+                            operator="−")]
 
     def _output_gradient(self, s, base):
         C = s.shape[1]

@@ -204,4 +204,7 @@ def view_trace(trace, convention: str):
     source = getattr(trace, "_source", None) or trace
     if convention == "row-folded":
         return source
-    return build_view(source, convention)
+    views = source.__dict__.setdefault("_views", {})  # built once per convention: a panel switches often
+    if convention not in views:
+        views[convention] = build_view(source, convention)
+    return views[convention]

@@ -23,6 +23,7 @@ from .validation import as_inputs, as_labels, check_batch_size, check_seed, chec
 
 FORMAT = "backproplab-mlp-1"
 CLASSIC_SIZES = (784, 100, 10, 10)
+_INIT_CHUNK = 1 << 20  # numbers drawn at once when initialising a layer
 
 
 class LayerRecord(NamedTuple):
@@ -85,8 +86,12 @@ class MLP:
             bound = np.sqrt(6.0 / n_in)
         else:
             bound = {"sigmoid": 2.0, "tanh": 1.0}[self.activation] * np.sqrt(6.0 / (n_in + n_out))
-        W = np.zeros((n_in + self.bias, n_out), dtype=self.dtype)
-        W[int(self.bias):] = rng.uniform(-bound, bound, size=(n_in, n_out))
+        first = int(self.bias)  # row 0 is the bias row, which starts at zero
+        W = np.zeros((n_in + first, n_out), dtype=self.dtype)  # (n_in + 1, n_out), or (n_in, n_out)
+        rows = max(1, _INIT_CHUNK // n_out)  # drawn in blocks of rows: the same numbers, no float64 copy
+        for start in range(0, n_in, rows):
+            stop = min(start + rows, n_in)
+            W[first + start:first + stop] = rng.uniform(-bound, bound, size=(stop - start, n_out))  # (rows, n_out)
         return W
 
     # ----------------------------------------------------------------- facts

@@ -169,18 +169,26 @@ class Sigmoid(Activation):
     def apply(self, z):
         # 1 / (1 + e^-z) is accurate to a few ulp for every z: for z < 0, e^-z is
         # large and nothing cancels (0.5 (1 + tanh(z / 2)) would cancel and give 0
-        # at z = -20 in float32). Where e^-z overflows to inf the quotient is 0,
-        # so only the subnormal range z < log(tiny) is patched with e^z (= σ(z) there).
+        # at z = -20 in float32). Inside ±log(tiny) e^-z neither overflows nor
+        # underflows; outside, the careful path below (rare: saturated units).
+        low = _LOG_TINY[z.dtype.type] if z.dtype.type in _LOG_TINY else float(np.log(np.finfo(z.dtype).tiny))
+        if z.size and (z.min() < low or z.max() > -low):
+            return self._apply_saturated(z, low)
+        H = np.negative(z)  # (B, n)
+        np.exp(H, out=H)  # (B, n)  e^-z
+        H += 1.0
+        np.reciprocal(H, out=H)  # (B, n)
+        return H
+
+    @staticmethod
+    def _apply_saturated(z, low: float):
         with np.errstate(over="ignore", under="ignore"):
             H = np.negative(z)  # (B, n)
-            np.exp(H, out=H)  # (B, n)  e^-z, inf where it overflows
+            np.exp(H, out=H)  # (B, n)  e^-z: inf where it overflows, 0 where it underflows
             H += 1.0
-            np.reciprocal(H, out=H)  # (B, n)
-        low = _LOG_TINY[H.dtype.type] if H.dtype.type in _LOG_TINY else np.log(np.finfo(H.dtype).tiny)
-        if H.size and z.min() < low:  # σ(z) would be subnormal: 1 / (1 + e^-z) rounds it to 0
-            deep = z < low  # (B, n)
-            with np.errstate(under="ignore"):
-                H[deep] = np.exp(z[deep])  # σ(z) = e^z / (1 + e^z) = e^z to float precision there
+            np.reciprocal(H, out=H)  # (B, n)  1 / inf = 0
+            deep = z < low  # (B, n)  σ(z) is subnormal there and 1 / (1 + e^-z) rounds it
+            H[deep] = np.exp(z[deep])  # σ(z) = e^z / (1 + e^z) = e^z to float precision there
         return H
 
     def derivative(self, H, z):

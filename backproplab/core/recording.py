@@ -97,7 +97,7 @@ def record_pass(net, x, y) -> Trace:
     if quadratic:
         add("y_hat", "forward", y_hat, rf"\hat y = \sigma(z_{{{n}}})", n, StepKind.OUTPUT,
             operands=(Factor(zn, y_hat.shape),), operator="sigmoid", activation="sigmoid",
-            note="a sigmoid output layer: each entry lies in (0, 1), rows need not sum to 1")
+            note="a sigmoid output layer: each entry lies between 0 and 1, rows need not sum to 1")
         mean = r"\frac{1}{2}\lVert \hat y - y \rVert^2" if B == 1 else \
             r"\frac{1}{2B}\sum_{b} \lVert \hat y_{b} - y_{b} \rVert^2"
     else:
@@ -123,7 +123,6 @@ def record_pass(net, x, y) -> Trace:
         add("dL/dy_hat", "backward", head.loss.backward(1.0, ce_cache),
             rf"\frac{{\partial L}}{{\partial \hat y}} = {scale}(\hat y - y)", n,
             StepKind.LOSS_GRADIENT, batch_mean=B > 1,
-            factors=(Factor("∂L/∂ŷ", _vec(y_hat.shape), "gradient", note=ce_info.efficient),),
             operands=(Factor("ŷ", y_hat.shape), Factor("y", Y.shape, note="one-hot")), operator="−",
             jacobian=("L", "y_hat"),
             note="the gradient of ½‖ŷ − y‖² is ŷ − y"

@@ -27,7 +27,7 @@ class StepKind(str, Enum):
     LOSS = "loss"  # L
     OUTPUT_GRADIENT = "output gradient"  # δ_n = dL/dz_n: the fused softmax + cross-entropy, or σ's
     LOSS_GRADIENT = "loss gradient"  # dL/dŷ (the quadratic cost only; cross-entropy goes to δ_n at once)
-    PARAMETER_GRADIENT = "parameter gradient"  # dL/dW_k
+    PARAMETER_GRADIENT = "parameter gradient"  # dL/dW_k, and dL/db_k in a view with separate biases
     INPUT_GRADIENT = "input gradient"  # dL/dH_{k-1}, back through W_k[1:]
     GRADIENT = "gradient"  # δ_k = dL/dz_k, back through the activation of layer k
 

@@ -72,7 +72,7 @@ def _check_range(X: np.ndarray, dtype: np.dtype, name: str) -> float:
     """Refuse float values beyond ``dtype``'s range; return the largest |value| (0 for uint8)."""
     if X.dtype.kind != "f":
         return 1.0 if X.dtype == np.uint8 else 0.0
-    largest = float(np.abs(X).max()) if X.size else 0.0
+    largest = data_scale(X) if X.size else 0.0  # in chunks: no full-size temporary
     limit = float(np.finfo(dtype).max)
     if largest > limit:
         raise NonFiniteError(

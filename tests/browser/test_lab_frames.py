@@ -13,21 +13,30 @@ CHECK_CELL_DONE = ("TrainingPanel(MLP(784 → 100 → 10 → 10, sigmoid, float3
                    "images, epoch 0 of 20)")
 BATCH = 32  # the notebook's batch size
 MAX_GAP_SECONDS = 0.25  # of training, between what the figures show and what the status says
-SAMPLE_SECONDS = 8.0
+SAMPLE_SECONDS = 10.0
 # both texts read in the same JavaScript task: the page cannot change between the two reads
 READ_BOTH = """panel => [panel.querySelector('.bpl-frame-step').innerText,
-                         panel.querySelector('.bpl-train-status').innerText]"""
+                         panel.querySelector('.bpl-train-status').innerText,
+                         panel.querySelector('.bpl-filters-caption').innerText]"""
 
 
-def parse(frame: str, status: str):
-    """(step the figures show, latest step, samples per second) or None while not running."""
+def parse(frame: str, status: str, caption: str):
+    """(step the figures show, latest step, samples per second) or None while not running.
+
+    The filters' own caption names the step of the weights drawn: it must be the frame's step."""
     shown = re.search(r"step ([\d,]+)", frame)
     latest = re.search(r"\(([\d,]+) in all\)", status)
     rate = re.search(r"([\d,]+) samples/s", status)
     if "running" not in status or not (shown and latest and rate):
         return None
+    drawn = re.search(r"step ([\d,]+)", caption)
     number = lambda m: int(m.group(1).replace(",", ""))  # noqa: E731
-    return number(shown), number(latest), number(rate)
+    return number(shown), number(latest), number(rate), number(drawn) if drawn else None
+
+
+def consistent(sample) -> bool:
+    shown, latest, rate, drawn = sample
+    return drawn == shown and abs(latest - shown) * BATCH / rate <= MAX_GAP_SECONDS
 
 
 def test_figures_and_status_stay_together_at_full_speed(lab, page, shot):
@@ -47,9 +56,17 @@ def test_figures_and_status_stay_together_at_full_speed(lab, page, shot):
     status = panel.locator(".bpl-train-status")
     expect(status).to_contain_text("running")
     handle = panel.element_handle()
-    samples, deadline = [], time.monotonic() + SAMPLE_SECONDS
+    # A frame reaches the page as one widget message per figure and label, each handled in its
+    # own browser task: a read can fall between two messages of the same frame. Such a read is
+    # read again 50 ms later, when the page has taken the rest of the frame (frames come every
+    # 250 ms): what a learner sees for more than an instant must be consistent.
+    samples, transients, deadline = [], 0, time.monotonic() + SAMPLE_SECONDS
     while time.monotonic() < deadline:
         parsed = parse(*handle.evaluate(READ_BOTH))
+        if parsed and not consistent(parsed):
+            transients += 1
+            page.wait_for_timeout(50)
+            parsed = parse(*handle.evaluate(READ_BOTH))
         if parsed:
             samples.append(parsed)
         page.wait_for_timeout(20)  # a sampling interval, not a wait for a condition
@@ -57,17 +74,20 @@ def test_figures_and_status_stay_together_at_full_speed(lab, page, shot):
     panel.locator("button.bpl-train-pause").click()
     expect(status).to_contain_text("paused")
 
-    assert len(samples) >= 50, samples
-    gaps = [(latest - shown) * BATCH / rate for shown, latest, rate in samples]
+    assert len(samples) >= 20, samples  # (each read is a round trip to the page: slow on a busy machine)
+    gaps = [(latest - shown) * BATCH / rate for shown, latest, rate, _ in samples]
     worst = max(gaps, key=abs)
-    shown_steps = sorted({shown for shown, _, _ in samples})
+    shown_steps = sorted({shown for shown, *_ in samples})
     print(f"{len(samples)} samples, {len(shown_steps)} different frames, worst gap {worst:.3f} s of "
-          f"training, median rate {sorted(r for *_, r in samples)[len(samples) // 2]:,} samples/s")
+          f"training, median rate {sorted(s[2] for s in samples)[len(samples) // 2]:,} samples/s, "
+          f"{transients} reads fell between two messages of a frame")
     assert abs(worst) <= MAX_GAP_SECONDS, sorted(gaps)[-5:]
-    assert len(shown_steps) >= 10, shown_steps  # the figures kept moving with the training
+    assert all(drawn == shown for shown, _, _, drawn in samples), samples  # the caption's step too
+    assert transients <= len(samples) // 4, transients
+    assert len(shown_steps) >= 8, shown_steps  # the figures kept moving with the training
 
     # paused: both say the same step
-    frame, text = handle.evaluate(READ_BOTH)
+    frame, text, _ = handle.evaluate(READ_BOTH)
     latest = int(re.search(r"\(([\d,]+) in all\)", text).group(1).replace(",", ""))
     assert f"step {latest:,}" in frame, (frame, text)
 

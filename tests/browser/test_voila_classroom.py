@@ -54,16 +54,18 @@ def test_classroom_page_renders_without_code_and_its_buttons_work(voila_classroo
     # the training dashboard: Start, the figures change live, Pause answers at once
     training = page.locator(".bpl-training")
     status = training.locator(".bpl-train-status")
-    filters, confusion = training.locator("img.bpl-filters"), training.locator("img.bpl-confusion")
+    filters, confusion = training.locator("img.bpl-filters"), training.locator(".bpl-confusion table")
     expect(status).to_contain_text("ready")
-    filters_before, confusion_before = filters.get_attribute("src"), confusion.get_attribute("src")
+    expect(confusion).to_be_visible()
+    filters_before, confusion_before = filters.get_attribute("src"), confusion.inner_text()
     epochs = training.locator(".bpl-train-epochs input")
     epochs.fill("500")  # long enough to be running when the test pauses it
     epochs.press("Enter")
     training.locator("button.bpl-train-start").click()
     expect(status).to_contain_text("running")
     expect(filters).not_to_have_attribute("src", filters_before, timeout=15_000)
-    expect(confusion).not_to_have_attribute("src", confusion_before, timeout=15_000)
+    expect(confusion).not_to_have_text(confusion_before, timeout=15_000)  # after epoch 1
+    expect(training.locator(".bpl-frame-step")).to_contain_text("step")
     clicked = time.monotonic()
     training.locator("button.bpl-train-pause").click()
     expect(status).to_contain_text("paused", timeout=3_000)

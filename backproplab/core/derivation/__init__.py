@@ -7,12 +7,12 @@ the trace's arrays, and names the mistakes from a fixed vocabulary (:data:`MISTA
 shape of the running product. Pure NumPy: no widgets.
 """
 
-from .chain import ChainLink, chain
+from .chain import Chain, ChainLink, chain, shape_product
 from .check import DIALECTS, DerivationCheck, check_derivation
 from .diagnose import MISTAKES
 from .evaluate import EvalStep
 from .names import CONVENTIONS
 from .tokens import MAX_DEPTH, MAX_LENGTH
 
-__all__ = ["CONVENTIONS", "ChainLink", "DIALECTS", "DerivationCheck", "EvalStep", "MAX_DEPTH",
-           "MAX_LENGTH", "MISTAKES", "chain", "check_derivation"]
+__all__ = ["CONVENTIONS", "Chain", "ChainLink", "DIALECTS", "DerivationCheck", "EvalStep", "MAX_DEPTH",
+           "MAX_LENGTH", "MISTAKES", "chain", "check_derivation", "shape_product"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
 from ...errors import ConfigError
 from ..jacobian import format_shape
@@ -96,3 +97,22 @@ def _path(n: int, wrt: str) -> list[tuple[str, str]]:
             return pairs
         pairs.append((below, f"z{k - 1}"))
     return pairs
+
+
+def shape_product(shapes: Sequence[tuple[int, ...]]) -> list[tuple[int, ...] | None]:
+    """The shape after each matrix product of ``shapes`` taken left to right, None from the first
+    misfit on: the question's claimed 101×1 · 1×10 · 10×10 · 10×1 gives 101×1, 101×10, 101×10,
+    101×1, which is where its 101×1 comes from.
+    """
+    out: list[tuple[int, ...] | None] = []
+    current: tuple[int, ...] | None = None
+    for shape in shapes:
+        shape = tuple(int(n) for n in shape)
+        if not out:
+            current = shape
+        elif current is not None and len(current) >= 1 and len(shape) >= 1 and current[-1] == shape[0]:
+            current = current[:-1] + shape[1:]
+        else:
+            current = None
+        out.append(current)
+    return out

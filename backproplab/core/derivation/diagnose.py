@@ -18,7 +18,7 @@ from .compare import ATOL_FRACTION, RTOL, Context, close, matmul_operands as _ma
     right_text as _right
 from .evaluate import Evaluator, Failure
 from .names import Names, UnknownName, _split
-from .nodes import Deriv, Index, Name, Node, Num, walk
+from .nodes import BinOp, Call, Deriv, Index, Name, Node, Num, walk
 from .repair import search_repair
 
 #: The mistake codes, in the order a message lists them.
@@ -150,6 +150,17 @@ class Diagnosis:
             q = _gradient_of(ctx.names, node)
             if q is not None:
                 covered |= crossed(q[0], q[1], ctx.names.net.n)
+            # H_j or z_j in an elementwise product or a function: the derivative written in
+            # pieces, as in (… ⊙ H2) ⊙ (1 − H2), where no one sub-expression is f′ itself
+            parent = self.parents.get(id(node))
+            if isinstance(node, Name) and (isinstance(parent, Call) or (
+                    isinstance(parent, BinOp) and parent.op in ("elementwise", "implicit", "−"))):
+                try:
+                    q = ctx.names.lookup(node.key)
+                except UnknownName:
+                    continue
+                if q.kind in ("activation", "pre-activation"):
+                    covered.add(q.layer)
         missing = sorted(need - covered)
         if missing:
             j = missing[0]
@@ -260,6 +271,13 @@ class Diagnosis:
         if repair:
             self.add(*repair)
         shapes = f.shapes
+        if len(shapes) == 2 and f.op in ("⊙", "+", "−") and ctx.dialect == "math" and self.broadcast_right():
+            self.add("shape-mismatch",
+                     f"{ctx.src(f.node)}: ⊙, + and − need equal shapes, and here they are "
+                     f"{format_shape(shapes[0])} and {format_shape(shapes[1])}. NumPy's broadcasting "
+                     f"would stretch the smaller one and give the right value, but the math does not "
+                     f"broadcast: apply the elementwise factor where both sides have the same shape "
+                     f"(before the outer or matrix product). {_right(ctx)}")
         if len(shapes) == 2 and f.op == "·":
             (sa, sb), node = shapes, f.node
             pair = _matmul_operands(node, self.values)
@@ -282,6 +300,15 @@ class Diagnosis:
                                    f"needs a transpose. {_right(ctx)}")
         if not self.found:
             self.add("shape-mismatch", f"{f.message}. {_right(ctx)}")
+
+    def broadcast_right(self) -> bool:
+        """Whether the expression, read with NumPy's broadcasting, equals the target."""
+        ctx = self.ctx
+        try:
+            v = Evaluator(ctx.names, ctx.text, "numpy", record=False).value(ctx.rhs)
+        except (Failure, UnknownName):
+            return False
+        return close(v, ctx.target.value)
 
     def search(self) -> tuple[str, str] | None:
         """The first one-edit change of the expression that makes it equal the target."""

@@ -93,12 +93,24 @@ class Network:
             return np.asarray(self._weights[k - 1], dtype=np.float64)
         if f"W{k}" in self.trace.names:
             return np.asarray(self.trace[f"W{k}"].value, dtype=np.float64)
-        # Until the trace records W_k as steps: the array its lazy Jacobian ∂z_k/∂W_k reads.
+        # Until the trace records W_k as steps: the array its lazy Jacobian ∂z_k/∂W_k reads,
         try:
             info = self.trace._jacobian_pair(f"z{k}", f"W{k}")[0]
             return np.asarray(info.args[0].W, dtype=np.float64)
         except (AttributeError, IndexError, KeyError, TypeError, ConfigError):
-            raise UnknownName(f"W{k}", f"this trace does not carry W{k}; pass weights=net.weights") from None
+            pass
+        # else, through the public API: W_k[1:]ᵀ is ∂z_k/∂H_{k-1} of one sample, and the bias
+        # row is what z_k holds beyond H_{k-1} · W_k[1:].
+        below = "x" if k == 1 else f"H{k - 1}"
+        try:
+            if self.trace.jacobian_info(f"z{k}", below).entries <= MAX_LOCAL_JACOBIAN:
+                J = np.asarray(self.trace.jacobian(f"z{k}", below), dtype=np.float64)
+                rows = (J if J.ndim == 2 else J[0, :, 0, :]).T  # (n_in, n_out) = W_k[1:]
+                bias = self.z[k][0] - self.H[k - 1][0] @ rows  # (n_out,)
+                return np.vstack([bias, rows])  # (n_in + 1, n_out)
+        except (AttributeError, KeyError, ConfigError):
+            pass
+        raise UnknownName(f"W{k}", f"this trace does not carry W{k}; pass weights=net.weights")
 
 
 def _split(key: str) -> tuple[str, str, int | None]:

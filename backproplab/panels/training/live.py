@@ -114,18 +114,21 @@ class LiveView:
             job, keys, step_html, checkpoint = self._plan(frame)
             pngs = self.renderer.render(job) if job else {}
             rendered = time.perf_counter()
-            with self.dash.lock:
-                for slot, value in pngs.items():
-                    self.images[slot].value = value
-                    if slot == "filters":
-                        self.images[slot].alt = text.filters_alt(*job["filters"])
+            # one frame's updates go out together: no training step between the figures and the
+            # status (the worker waits at its next step for these few milliseconds)
+            with self.dash.session.hold(), self.dash.lock:
+                for slot in ("curves", "confusion", "filters", "filters_caption"):
+                    if slot in pngs:
+                        self.images[slot].value = pngs[slot]
+                if "filters" in pngs:
+                    self.images["filters"].alt = text.filters_alt(*job["filters"])
+                self.frame_step.value = step_html
+                self._apply_text(frame)
                 self._shown.update(keys)
                 self.shown.update(job)
                 if "confusion" in pngs:
                     self.per_class.value = text.per_class_html(checkpoint.confusion)
                     self.dash.checkpoint = checkpoint
-                self.frame_step.value = step_html
-                self._apply_text(frame)
         if live:
             self.stats["frames"] += 1
             self.stats["render_seconds"] += rendered - started
@@ -178,7 +181,7 @@ class LiveView:
         self.status.value = text.status_html(
             state=frame.state, latest=latest, epochs=epochs, steps_per_epoch=per_epoch,
             evaluation=frame.evaluation, samples_per_second=frame.samples_per_second, n_train=n_train,
-            error=frame.error, lr=s.settings.get("lr"))
+            error=frame.error, lr=s.settings.get("lr"), speed=s.speed)
         with self.progress.hold_sync():
             self.progress.max = max(epochs * per_epoch, 1)
             self.progress.value = latest.step if latest else 0

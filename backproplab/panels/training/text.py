@@ -48,7 +48,7 @@ def pct(x: float | None) -> str:
 # ------------------------------------------------------------------ status
 def status_html(*, state: str, latest, epochs: int, steps_per_epoch: int, evaluation,
                 samples_per_second: float, n_train: int, error: BaseException | None = None,
-                lr: float | None = None) -> str:
+                lr: float | None = None, speed: float | None = None) -> str:
     """The one-line status: state, epoch, step, loss, accuracy, samples per second.
 
     After a divergence (``error`` a DivergenceError) a second block says what
@@ -67,7 +67,11 @@ def status_html(*, state: str, latest, epochs: int, steps_per_epoch: int, evalua
                   f"train accuracy {pct(latest.train_accuracy)}"]
     if evaluation is not None:
         parts.append(f"test accuracy {pct(evaluation.test_accuracy)} ({esc(evaluation.label)})")
-    if latest is not None:
+    if latest is not None and speed:
+        # the trainer's clock counts only the steps, not the waits between them
+        parts.append(f"slowed to {speed:g} step{'s' if speed != 1 else ''}/s (each step at "
+                     f"{samples_per_second:,.0f} samples/s)")
+    elif latest is not None:
         parts.append(f"{samples_per_second:,.0f} samples/s")
     line = f'<div style="font-family:monospace;font-size:12.5px">{" · ".join(parts)}</div>'
     return line + (divergence_html(error, lr) if isinstance(error, DivergenceError) else "")
