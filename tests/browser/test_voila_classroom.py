@@ -46,7 +46,7 @@ def test_classroom_page_renders_without_code_and_its_buttons_work(voila_classroo
     panel.locator("button.bpl-full-jacobian").click()
     expect(panel.locator(".bpl-jacobian-info")).to_contain_text("10×101×10 = 10,100 entries")
     expect(panel.locator(".bpl-jacobian-info")).to_contain_text("drawn as 10 blocks")
-    expect(panel.locator(".bpl-jacobian-image")).to_be_visible()
+    expect(panel.locator("img.bpl-jacobian-image")).to_be_visible()
     assert panel.locator("img.bpl-jacobian-image").bounding_box()["height"] >= 200
     expect(panel.locator(".bpl-error")).to_be_hidden()
     shot(panel, "05-voila-step-through-jacobian")
