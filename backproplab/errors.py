@@ -19,6 +19,13 @@ class DTypeError(BackproplabError, TypeError):
     """An array has a dtype the operation cannot use."""
 
 
+class StepNotFoundError(BackproplabError, KeyError, IndexError, ValueError):
+    """A trace has no step of that name, or no step at that position."""
+
+    def __str__(self) -> str:  # the message as written, not KeyError's quoted repr
+        return str(self.args[0]) if self.args else ""
+
+
 class InputTypeError(BackproplabError, TypeError):
     """A value is not of a usable kind at all (None where arrays belong, a string for a number...)."""
 

@@ -23,7 +23,8 @@ from backproplab.cli import main
 from backproplab.data.idx import read_idx
 from backproplab.errors import (BackproplabError, ConfigError, DataError, DivergenceError, DTypeError,
                                 InputTypeError, LabelError, ModelFileError, NonFiniteError, OutputPathError,
-                                ShapeError, TooLargeError)
+                                ShapeError, StepNotFoundError, TooLargeError)
+from backproplab.data import load_mnist
 from backproplab.report import write_report
 
 RNG = np.random.default_rng(11)
@@ -203,6 +204,28 @@ API_CASES: dict[str, Case] = {
         lambda t: read_idx(raw_file(t, bytes([0, 0, 8, 3]) + (65535).to_bytes(4, "big") * 3 + bytes(12))),
         DataError, r"promises 281462092005391 bytes, it holds only 28\. Replace it with an intact copy"),
     "lab port 99999": Case(lambda t: lab.build_command(t, port=99999), ConfigError, r"1\.\.65535, such as 8888"),
+    # ---------------------------------------------------------------- the MNIST loader
+    "load_mnist data_dir=123": Case(lambda t: load_mnist(data_dir=123), ConfigError,
+                                    r"folder path .*got 123 \(int\).*bundled"),
+    "load_mnist data_dir a file": Case(lambda t: load_mnist(data_dir=raw_file(t, b"x", "f")), DataError,
+                                       r"is not a folder\. Pass the folder that holds the four MNIST files"),
+    "load_mnist empty folder": Case(lambda t: load_mnist(data_dir=t), DataError,
+                                    r"holds none of the MNIST files.*data_dir=None to use the copy bundled"),
+    "load_mnist n_train 70000": Case(lambda t: load_mnist(n_train=70000), ConfigError,
+                                     r"from 1 to 60000.*n_train=1000"),
+    "load_mnist dtype int32": Case(lambda t: load_mnist(dtype=np.int32), ConfigError, r"np\.uint8.*np\.float32"),
+    "load_mnist images file is a folder": Case(
+        lambda t: (t / "train-images-idx3-ubyte.gz").mkdir() or load_mnist(data_dir=t), DataError,
+        r"train-images-idx3-ubyte\.gz is a folder, not a file\. Replace it"),
+    # ---------------------------------------------------------------- a recorded trace
+    "trace[99]": Case(lambda t: small().trace(x(1), [0])[99], StepNotFoundError,
+                      r"an index must be from 0 to \d+.*Index by name instead"),
+    "trace[None]": Case(lambda t: small().trace(x(1), [0])[None], InputTypeError, r"by step name .* or position"),
+    "trace['dL/dW9']": Case(lambda t: small().trace(x(1), [0])["dL/dW9"], StepNotFoundError, r"steps are: x, z1"),
+    "jacobian max_entries=None": Case(lambda t: small().trace(x(1), [0]).jacobian("z2", "W2", max_entries=None),
+                                      ConfigError, r"whole number >= 1.*Leave it out for the default"),
+    "jacobian max_entries=0": Case(lambda t: small().trace(x(1), [0]).jacobian("z2", "W2", max_entries=0),
+                                   ConfigError, r"pass max_entries=\d+ to build"),
 }
 
 

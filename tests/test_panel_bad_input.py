@@ -174,9 +174,6 @@ def test_a_diverging_run_stops_and_says_what_to_change(make_training):
     _assert_divergence_told(panel, 1e38)
 
 
-@pytest.mark.xfail(reason="the Trainer does not yet report a loss that grows without becoming "
-                          "infinite (issue 11: the robust helper is adding that detection); the panel "
-                          "shows whatever DivergenceError the Trainer raises", strict=False)
 def test_lr_1e6_stops_and_says_what_to_change(make_training):
     panel = make_training(lr=1e6, epochs=3)
     panel.start()

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import prod
 
-from ..errors import JacobianTooLargeError
+import numpy as np
+
+from ..errors import ConfigError, JacobianTooLargeError
 
 #: The default refusal threshold: the full dz1/dW1 of the classic network for one
 #: sample (100 x 785 x 100 = 7.85 M numbers) still fits; a batch of it does not.
@@ -74,7 +76,16 @@ class JacobianInfo:
 
 
 def guard_size(info: JacobianInfo, max_entries: int) -> None:
-    """Raise :class:`JacobianTooLargeError` if ``info`` is too big to build."""
+    """Raise :class:`JacobianTooLargeError` if ``info`` is too big to build.
+
+    ``max_entries`` must be a whole number >= 1 (ConfigError otherwise).
+    """
+    if isinstance(max_entries, bool) or not isinstance(max_entries, (int, np.integer)) or max_entries < 1:
+        raise ConfigError(
+            f"max_entries must be a whole number >= 1, the most entries a Jacobian may have; got "
+            f"{max_entries!r}. Leave it out for the default ({MAX_JACOBIAN_ENTRIES:,}), or pass "
+            f"max_entries={info.entries} to build this {format_shape(info.shape)} one."
+        )
     if info.entries > max_entries:
         raise JacobianTooLargeError(
             f"the full Jacobian ∂{info.of}/∂{info.wrt} would be "

@@ -13,7 +13,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, InputTypeError, StepNotFoundError
 from .jacobian import MAX_JACOBIAN_ENTRIES, JacobianInfo, format_shape
 
 
@@ -300,10 +300,17 @@ class Trace:
         return iter(self._steps)
 
     def __getitem__(self, key: str | int) -> Step:
-        if isinstance(key, int):
+        if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+            if not -len(self._steps) <= key < len(self._steps):
+                raise StepNotFoundError(f"this trace has {len(self._steps)} steps, so an index must be from "
+                                 f"0 to {len(self._steps) - 1} (or negative, from the end); got {key}. "
+                                 f"Index by name instead: trace['dL/dW2']; names: {', '.join(self.names)}")
             return self._steps[key]
+        if not isinstance(key, str):
+            raise InputTypeError(f"index a trace by step name (a str such as 'dL/dW2') or position "
+                                 f"(an int); got {key!r} ({type(key).__name__}).")
         if key not in self._by_name:
-            raise KeyError(f"no step {key!r} in this trace; steps are: {', '.join(self.names)}")
+            raise StepNotFoundError(f"no step {key!r} in this trace; steps are: {', '.join(self.names)}")
         return self._by_name[key]
 
     def jacobian_info(self, of: str, wrt: str) -> JacobianInfo:

@@ -1,26 +1,27 @@
-"""One place where the panels read a step's kind.
+"""One place where the panels read a step's kind: the core's :class:`StepKind`.
 
-A step's kind is a string today ("input gradient", ...); the core is turning it
-into a ``str`` Enum with the same values. Every panel module compares kinds
-through :func:`kind_is`, so that change touches only this file.
+Everything else a panel needs to know about a step is a fact on it
+(``drops_bias_row``, ``batch_mean``, ``activation``, ``weight``); kinds are
+compared only through :func:`kind_is`.
 """
 
 from __future__ import annotations
 
+from ..core.trace import StepKind
+
 __all__ = ["kind_is", "kind_name"]
 
-INPUT = "input"
-LOSS = "loss"
-INPUT_GRADIENT = "input gradient"
-PARAMETER_GRADIENT = "parameter gradient"
+INPUT = StepKind.INPUT
+LOSS = StepKind.LOSS
+INPUT_GRADIENT = StepKind.INPUT_GRADIENT
+PARAMETER_GRADIENT = StepKind.PARAMETER_GRADIENT
 
 
 def kind_name(step) -> str:
-    """The step's kind as plain text ("parameter gradient"), whether a str or a str Enum."""
-    kind = step.kind
-    return str(getattr(kind, "value", kind))
+    """The step's kind as plain text, e.g. "parameter gradient"."""
+    return StepKind(step.kind).value
 
 
-def kind_is(step, *kinds: str) -> bool:
-    """True if ``step``'s kind is one of ``kinds`` (given by value, e.g. "input gradient")."""
-    return kind_name(step) in kinds
+def kind_is(step, *kinds: StepKind) -> bool:
+    """True if ``step``'s kind is one of ``kinds``."""
+    return StepKind(step.kind) in kinds

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..core.jacobian import format_shape
 from ..errors import BackproplabError
-from .kinds import INPUT, INPUT_GRADIENT, kind_is
+from .kinds import INPUT, kind_is
 
 __all__ = ["AnswerError", "Grade", "ShapeParseError", "grade", "hint_for", "parse_shape"]
 
@@ -133,7 +133,7 @@ def hint_for(step, trace=None) -> str:
     if wrt and trace is not None and wrt in trace.names:
         text = f"{step.name} always has the shape of {wrt} ({fs(trace[wrt].shape)})"
         text += f": {_product_reason(ops, op)}." if ops else "."
-        if kind_is(step, INPUT_GRADIENT) and step.note:
+        if step.drops_bias_row and step.note:
             text += f" Mind the bias row: {step.note}."
         return text
     if len(ops) == 1 and op not in ("·", "⊙", "−"):

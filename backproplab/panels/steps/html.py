@@ -15,7 +15,7 @@ import numpy as np
 from ...core.jacobian import STRUCTURES, format_shape
 from ...viz.jacobian import jacobian_layout
 from ...viz.render import array_to_png
-from ..kinds import INPUT, INPUT_GRADIENT, PARAMETER_GRADIENT, kind_is
+from ..kinds import INPUT, PARAMETER_GRADIENT, kind_is
 
 #: The panel draws a full Jacobian only up to this many entries.
 MAX_DRAWN_JACOBIAN = 250_000
@@ -147,7 +147,7 @@ def callout_html(step) -> str:
     """The step's note, shown prominently where it matters: bias row, batch sum."""
     if not step.note:
         return ""
-    if kind_is(step, INPUT_GRADIENT):
+    if step.drops_bias_row:  # a network without biases has no bias row to drop
         title, edge, bg = "The bias row", "#f9a825", "#fffde7"
     elif kind_is(step, PARAMETER_GRADIENT):
         title, edge, bg = "Where the sum over the batch happens", "#1565c0", "#e3f2fd"

@@ -114,9 +114,9 @@ class LiveView:
             job, keys, step_html, checkpoint = self._plan(frame)
             pngs = self.renderer.render(job) if job else {}
             rendered = time.perf_counter()
-            # one frame's updates go out together: no training step between the figures and the
-            # status (the worker waits at its next step for these few milliseconds)
-            with self.dash.session.hold(), self.dash.lock:
+            # one frame's updates go out back to back: the figures, then what names their step,
+            # then the status (training is not held up: under load that would cost throughput)
+            with self.dash.lock:
                 for slot in ("curves", "confusion", "filters", "filters_caption"):
                     if slot in pngs:
                         self.images[slot].value = pngs[slot]

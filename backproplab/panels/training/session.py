@@ -67,7 +67,6 @@ class TrainingSession(traitlets.HasTraits):
         self.run_seconds = 0.0  # wall time the workers spent pulling records
         self._stream = None
         self._halt = threading.Event()  # ask the worker to end (pause or stop)
-        self._gate = threading.Lock()  # held by the worker for each step; see hold()
         self._stop_asked = False
         self._ended = threading.Event()  # set when no worker is running
         self._ended.set()
@@ -212,9 +211,7 @@ class TrainingSession(traitlets.HasTraits):
         try:
             while not self._halt.is_set():
                 t0 = time.perf_counter()
-                with self._gate:
-                    record = self._pull()
-                if record is None or self.over:
+                if self._pull() is None or self.over:
                     break
                 rate = self.speed  # read every step: the speed may change while running
                 if rate and self._halt.wait(max(0.0, 1.0 / rate - (time.perf_counter() - t0))):
@@ -230,15 +227,6 @@ class TrainingSession(traitlets.HasTraits):
             self._ended.set()
             if self._on_end is not None:
                 self._on_end()
-
-    def hold(self):
-        """A context in which the worker takes no step (it waits at its next one).
-
-        The dashboard shows a frame inside it: the widget updates of one frame go
-        out together, with no training (and no contention for the GIL) between
-        the figures and the status that names their step.
-        """
-        return self._gate
 
     @traitlets.validate("speed")
     def _valid_speed(self, proposal):
