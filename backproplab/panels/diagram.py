@@ -14,7 +14,7 @@ import html
 from ..core.jacobian import format_shape
 from .kinds import INPUT_GRADIENT, LOSS, PARAMETER_GRADIENT, kind_is
 
-_FORWARD, _BACKWARD = "#2e7d32", "#e65100"
+_FORWARD, _BACKWARD = "#2e7d32", "#b33c00"  # 5.1:1 and 5.9:1 on white (WCAG AA)
 _BOX = ("display:inline-block;border:2px solid {border};border-radius:6px;padding:3px 10px;"
         "text-align:center;min-width:44px;background:{bg};{extra}")
 _ARROW = "display:inline-block;text-align:center;padding:0 6px;font-size:11px;color:{color}"

@@ -16,7 +16,7 @@ import ipywidgets as widgets
 
 from ..errors import ConfigError
 
-__all__ = ["MAX_SCALE", "MIN_SCALE", "scale_class", "use_scale"]
+__all__ = ["MAX_SCALE", "MIN_SCALE", "ProjectorToggle", "scale_class", "use_scale"]
 
 MIN_SCALE, MAX_SCALE = 0.5, 3.0
 
@@ -49,3 +49,39 @@ def use_scale(panel: widgets.Box, scale: float) -> None:
     panel.add_class("bpl-scaled")
     panel.add_class(cls)
     panel.children = (*kept, style)
+
+
+class ProjectorToggle(widgets.ToggleButtons):
+    """Two buttons, "normal size" and "projector (1.5×)", that rescale every panel added to it.
+
+    ``toggle.add(panel, ...)`` puts panels under it (they take the scale on show now);
+    ``toggle.value`` is the scale (1 or ``projector``), assignable from code too.
+    CSS class ``bpl-projector``.
+    """
+
+    def __init__(self, *panels: widgets.Box, projector: float = 1.5) -> None:
+        if isinstance(projector, bool) or not isinstance(projector, (int, float)) \
+                or not MIN_SCALE <= projector <= MAX_SCALE or projector == 1:
+            raise ConfigError(f"projector must be a scale from {MIN_SCALE:g} to {MAX_SCALE:g} other than 1 "
+                              f"(1.5 suits a projector); got {projector!r}.")
+        super().__init__(options=[("normal size", 1.0), (f"projector ({projector:g}×)", float(projector))],
+                         value=1.0, description="panel size", style={"button_width": "auto"},
+                         tooltips=["the panels at their normal size",
+                                   f"text, pictures and controls {projector:g} times larger"])
+        self.add_class("bpl-projector")
+        self._panels: list[widgets.Box] = []
+        self.observe(lambda change: self._apply(), names="value")
+        self.add(*panels)
+
+    def add(self, *panels: widgets.Box) -> None:
+        """Rescale ``panels`` with the toggle from now on (and to its current value now)."""
+        self._panels.extend(panels)
+        self._apply()
+
+    def __repr__(self) -> str:
+        n = len(self._panels)
+        return f"ProjectorToggle({self.label}, {n} panel{'' if n == 1 else 's'})"
+
+    def _apply(self) -> None:
+        for panel in self._panels:
+            use_scale(panel, self.value)

@@ -17,6 +17,8 @@ from ..errors import ConfigError
 from .base import ErrorArea, Panel, assign
 from .steps.convention import ConventionView
 from .steps.derive import ChainView, DeriveView
+from .keys import PanelKeys
+from .scale import use_scale
 from .steps.details import DetailsView
 from .steps.nav import NavView
 from .steps.quizbox import QuizView
@@ -24,6 +26,8 @@ from .steps.state import StepState
 
 __all__ = ["StepThroughPanel", "step_through"]
 
+#: the keys the panel answers when it (or any of its buttons) has focus
+KEYS = {"ArrowLeft": "previous", "ArrowRight": "next", "Home": "first", "End": "last"}
 
 
 def _state_trait(name: str) -> property:
@@ -66,8 +70,15 @@ class StepThroughPanel(Panel):
     ``control(css_class)`` is a control (``panel.control("bpl-step-next").click()``)
     and ``shown(css_class)`` the text an element shows (``panel.shown("bpl-ledger")``).
 
-    Keyboard: every button is focusable (Tab, then Enter or Space clicks it);
-    the step slider takes the arrow keys once focused.
+    scale : float
+        1 is normal size; 1.5 enlarges text, pictures and controls for a projector
+        (:func:`~backproplab.panels.scale.use_scale`, callable again to change it).
+
+    Keyboard: when the panel has focus (Tab reaches it, a click on its title or on
+    one of its buttons gives it), ← and → show the previous and next step, Home and
+    End the first and last (``panel.shortcuts.press("End")`` does the same from code);
+    every control is reachable with Tab, and the step slider takes the arrow keys
+    once focused.
     """
 
     css_class = "bpl-step-through"
@@ -82,7 +93,8 @@ class StepThroughPanel(Panel):
     convention = _state_trait("convention")
     derivation = _state_trait("derivation")
 
-    def __init__(self, net: MLP, x, y, *, step: int = 0, batch: bool = False, quiz: bool = True) -> None:
+    def __init__(self, net: MLP, x, y, *, step: int = 0, batch: bool = False, quiz: bool = True,
+                 scale: float = 1) -> None:
         errors = ErrorArea()
         self.state = StepState(net, x, y, step=step, batch=batch, quiz=quiz)
         self.nav = NavView(self.state, errors)
@@ -91,7 +103,13 @@ class StepThroughPanel(Panel):
         self.notation = ConventionView(self.state, errors)
         self.derive = DeriveView(self.state, errors)
         self.chain = ChainView(self.state, errors)
-        super().__init__(self._layout(), errors=errors)
+        self.shortcuts = PanelKeys(scope=self.css_class, shortcuts=list(KEYS),
+                              description="Step through backprop: ← and → previous and next step, "
+                                          "Home and End first and last",
+                              labels={".bpl-step-slider [role=slider]": "step"})
+        self.shortcuts.on_key(errors.guard(lambda key: getattr(self.state, KEYS[key])(), "keyboard"))
+        super().__init__([*self._layout(), self.shortcuts], errors=errors)
+        use_scale(self, scale)
 
     def _layout(self) -> list[widgets.Widget]:
         nav, quiz = self.nav, self.quizbox
@@ -147,13 +165,14 @@ class StepThroughPanel(Panel):
 
 
 def step_through(net: MLP | None = None, *, sample: int = 0, batch: int = 8,
-                 data_dir=None) -> StepThroughPanel:
+                 data_dir=None, scale: float = 1) -> StepThroughPanel:
     """Open the step-through panel on MNIST test image ``sample``.
 
     Loads MNIST with ``backproplab.data.load_mnist(data_dir=data_dir, dtype=np.uint8)``
     and takes test images ``sample`` .. ``sample + batch - 1`` (fewer at the end
     of the test set) for the batch toggle. ``net`` defaults to ``MLP()``, the
-    classic untrained 784 → 100 → 10 → 10 network.
+    classic untrained 784 → 100 → 10 → 10 network; ``scale`` enlarges the panel
+    (1.5 for a projector).
     """
     from ..data import load_mnist
 
@@ -166,4 +185,4 @@ def step_through(net: MLP | None = None, *, sample: int = 0, batch: int = 8,
                           f"test images; got {sample}.")
     stop = sample + batch
     return StepThroughPanel(net if net is not None else MLP(), data.x_test[sample:stop],
-                            data.y_test[sample:stop])
+                            data.y_test[sample:stop], scale=scale)

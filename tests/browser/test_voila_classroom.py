@@ -12,7 +12,8 @@ except ImportError:  # the chromium fixture reports it: skipped locally, a failu
 def test_classroom_page_renders_without_code_and_its_buttons_work(voila_classroom, page, shot):
     page.set_viewport_size({"width": 1400, "height": 3000})  # the whole page in the screenshots
     started = time.monotonic()
-    page.goto(voila_classroom.url + "/")  # Voilà has run every cell when the page has loaded
+    # Voilà has run every cell when the page has loaded (the draw panel trains its network first)
+    page.goto(voila_classroom.url + "/", timeout=180_000)
     print(f"Voilà: page loaded in {time.monotonic() - started:.1f} s")
     expect(page.get_by_role("heading", name="Backpropagation, live")).to_be_visible()
     for code in ("import numpy as np", "step_panel.control(", "StepThroughPanel(bl.MLP()"):
@@ -45,7 +46,7 @@ def test_classroom_page_renders_without_code_and_its_buttons_work(voila_classroo
     panel.locator("button.bpl-full-jacobian").click()
     expect(panel.locator(".bpl-jacobian-info")).to_contain_text("10×101×10 = 10,100 entries")
     expect(panel.locator(".bpl-jacobian-info")).to_contain_text("drawn as 10 blocks")
-    expect(panel.locator(".bpl-jacobian-image")).to_be_visible()
+    expect(panel.locator("img.bpl-jacobian-image")).to_be_visible()
     assert panel.locator("img.bpl-jacobian-image").bounding_box()["height"] >= 200
     expect(panel.locator(".bpl-error")).to_be_hidden()
     shot(panel, "05-voila-step-through-jacobian")
@@ -74,3 +75,14 @@ def test_classroom_page_renders_without_code_and_its_buttons_work(voila_classroo
     expect(training.locator(".bpl-train-error")).to_be_hidden()
     shot(training, "05-voila-training")
     shot(page, "05-voila-page")
+
+    # the draw panel is on the page; the projector toggle enlarges every panel, and back
+    draw = page.locator(".bpl-draw")
+    expect(draw.locator(".bpl-draw-prediction")).to_have_text(re.compile(r"^prediction: none yet"))
+    projector = page.locator(".bpl-projector")
+    projector.locator("button", has_text="projector (1.5×)").click()
+    for selector in (".bpl-step-through", ".bpl-training", ".bpl-draw"):
+        expect(page.locator(selector).first).to_have_class(re.compile(r"\bbpl-scale-150\b"))
+    shot(page, "05-voila-page-projector")
+    projector.locator("button", has_text="normal size").click()
+    expect(draw).not_to_have_class(re.compile(r"\bbpl-scaled\b"))

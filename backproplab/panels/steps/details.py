@@ -16,6 +16,7 @@ import numpy as np
 from ...core import check_parameter
 from ...errors import ConfigError, JacobianTooLargeError
 from .._common import show, with_class
+from ..alt_image import AltImage
 from ..base import ErrorArea
 from . import html
 from .state import StepState
@@ -25,13 +26,13 @@ __all__ = ["DetailsView"]
 _IMAGE_FEATURES = 784  # n_features of 28×28 images
 
 
-def _image(cls: str) -> widgets.Image:
+def _image(cls: str) -> AltImage:
     # natural size (heatmaps are drawn with whole-pixel blocks), narrowed only to fit
     layout = widgets.Layout(max_width="100%", width="auto", align_self="flex-start")
-    return with_class(widgets.Image(format="png", layout=layout), cls)
+    return with_class(AltImage(layout=layout), cls)
 
 
-def _scroller(image: widgets.Image) -> widgets.Box:
+def _scroller(image: AltImage) -> widgets.Box:
     # a tall heatmap (dL/dW1 is 785 rows) scrolls instead of stretching the panel
     return widgets.Box([image], layout=widgets.Layout(max_height="340px", overflow="auto"))
 
@@ -106,6 +107,8 @@ class DetailsView:
         step = self.state.current
         png, caption = self._value_png()
         self.value_image.value = png or b""
+        side = 28 if self.state.net.n_features == _IMAGE_FEATURES else None
+        self.value_image.alt = html.value_alt(step, image_side=side) if png is not None else ""
         show(self.value_image, png is not None)
         self.value.value = caption
         self.ledger.value = html.ledger_html(step)
@@ -129,7 +132,7 @@ class DetailsView:
         if s.key not in self._pngs:
             side = 28 if s.net.n_features == _IMAGE_FEATURES else None
             bias_row = s.convention == "row-folded" and s.net.bias  # row 0 of dL/dW_k is the bias's
-            self._pngs[s.key] = html.value_view(s.current, image_side=side, bias_row=bias_row)
+            self._pngs[s.key] = html.value_view(s.current, image_side=side, bias_row=bias_row)  # once per step
         return self._pngs[s.key]
 
     def render_jacobian(self, change=None) -> None:
@@ -156,6 +159,7 @@ class DetailsView:
         png, how = html.jacobian_view(J, info)
         self.jacobian_info.value = text + how
         self.jacobian_image.value = png
+        self.jacobian_image.alt = html.jacobian_alt(J, info)
         show(self.jacobian_image, True)
 
     def _export_text(self) -> str:

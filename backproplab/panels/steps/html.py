@@ -76,6 +76,34 @@ def value_view(step, *, image_side: int | None, bias_row: bool = False) -> tuple
                          f"columns) · {legend}", _first_numbers(step, bias_row))
 
 
+def _number(v: float) -> str:
+    return f"{float(v):.3g}".replace("-", "−")
+
+
+def _span(a: np.ndarray) -> str:
+    return f"from {_number(np.min(a))} to {_number(np.max(a))}"
+
+
+def value_alt(step, *, image_side: int | None) -> str:
+    """The text alternative of :func:`value_view`'s picture of ``step.value`` (2-D): what it shows now."""
+    a = step.value
+    if kind_is(step, INPUT) and image_side:
+        n = a.shape[0]
+        what = "1 image" if n == 1 else f"{n} images side by side"
+        return (f"{step.name} drawn as {what} of {image_side}×{image_side} pixels, "
+                f"pixel values {_span(a)} (dark = ink).")
+    positive = kind_is(step, INPUT, "activation", "output")
+    legend = "dark purple low, yellow high" if positive else "blue below 0, white 0, red above"
+    return (f"Heatmap of {step.name}, {format_shape(a.shape)}: {a.shape[0]} "
+            f"row{'s' if a.shape[0] != 1 else ''} by {a.shape[1]} columns, values {_span(a)} ({legend}).")
+
+
+def jacobian_alt(J: np.ndarray, info) -> str:
+    """The text alternative of :func:`jacobian_view`'s picture."""
+    return (f"Heatmap of the full Jacobian ∂{info.of}/∂{info.wrt}, {format_shape(J.shape)}, "
+            f"values {_span(J)} (blue below 0, white 0, red above).")
+
+
 def _first_numbers(step, bias_row: bool) -> str:
     a = step.value
     row = a[0]

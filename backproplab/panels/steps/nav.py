@@ -21,7 +21,8 @@ from .state import StepState
 
 __all__ = ["NavView"]
 
-_PHASE_COLORS = {"forward": "#2e7d32", "backward": "#e65100"}
+# the word says the phase; the colours only echo it (contrast on white ≥ 4.5:1: 5.1 and 5.9)
+_PHASE_COLORS = {"forward": "#2e7d32", "backward": "#b33c00"}
 
 
 class NavView:

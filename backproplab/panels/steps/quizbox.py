@@ -19,7 +19,9 @@ from .state import StepState
 
 __all__ = ["QuizView"]
 
-#: The colour of each outcome (its message starts with a word saying it: "Right", "Not quite").
+#: The colour of each outcome. Its message starts with a word saying it ("Right", "Not quite"),
+#: and the CSS class ``bpl-quiz-<status>`` puts a symbol before it (✓ right, ✗ wrong; see
+#: :mod:`..keys`), so nothing is told by colour alone. Contrast on white ≥ 4.5:1.
 _COLORS = {"right": "#2e7d32", "wrong": "#c62828", "invalid": "#6d4c41", "revealed": None}
 
 
@@ -65,7 +67,8 @@ class QuizView:
             return
         color = _COLORS[result.status]
         style = f"color:{color};line-height:1.4" if color else "line-height:1.4"
-        self.feedback.value = f'<div style="{style}">{esc(result.message)}</div>'
+        self.feedback.value = (f'<div class="bpl-quiz-{result.status}" style="{style}">'
+                               f"{esc(result.message)}</div>")
 
     def render_gate(self, change=None) -> None:
         s = self.state

@@ -17,6 +17,7 @@ from ...core.inspection import cell_indices
 from ...errors import ConfigError
 from ...viz import array_to_png
 from .._common import show, with_class
+from ..alt_image import AltImage
 from ..base import ErrorArea, routes_errors
 from ..step_through import StepThroughPanel
 from .checkpoints import network_with
@@ -163,6 +164,8 @@ class DrillDown(widgets.VBox):
                     image.value = array_to_png(self._x[i].reshape(side), cmap="gray_r", vmin=0,
                                                vmax=255 if self._x.dtype == np.uint8 else 1.0,
                                                scale=2)
+                    image.alt = (f"test image #{i}, true {true}, predicted {predicted}: "
+                                 f"{side[0]}×{side[1]} pixels")
                     button.description = f"#{i}"
                     button.tooltip = f"step through test image #{i}"
                 show(box, k < len(self._indices))
@@ -215,7 +218,7 @@ class DrillDown(widgets.VBox):
         self._thumbs_caption = with_class(W.HTML(), "bpl-drill-caption")
         self._thumbs = []
         for k in range(N_THUMBS):
-            image = W.Image(format="png", layout=L(width="56px", height="56px"))
+            image = AltImage(layout=L(width="56px", height="56px"))
             button = with_class(W.Button(description="", layout=L(width="64px", padding="0")),
                                 "bpl-drill-thumb", f"bpl-drill-thumb-{k}")
             button.on_click(self._thumb_handler(k))

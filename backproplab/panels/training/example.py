@@ -15,12 +15,18 @@ import numpy as np
 from ...core.inspection import top_units, unit_gradient_norms
 from ...viz import array_to_png, filter_mosaic
 from .._common import show, walk, with_class
+from ..alt_image import AltImage
 from ..step_through import StepThroughPanel
 from .render import image_shape
+from .text import number
 
 __all__ = ["ExampleView"]
 
 N_TOP_UNITS = 6  # hidden units shown one by one, largest filter gradient first
+
+
+def _span(a: np.ndarray) -> str:
+    return f"from {number(a.min())} to {number(a.max())}"
 
 
 class ExampleView:
@@ -31,8 +37,8 @@ class ExampleView:
         self.panel: StepThroughPanel | None = None
         self.caption = B(W.HTML(), "bpl-drill-example")
         self.push_caption = B(W.HTML(), "bpl-drill-push-caption")
-        self.filters = B(W.Image(format="png"), "bpl-drill-filters")
-        self.gradients = B(W.Image(format="png"), "bpl-drill-gradients")
+        self.filters = B(AltImage(), "bpl-drill-filters")
+        self.gradients = B(AltImage(), "bpl-drill-gradients")
         self.units = B(W.HBox(layout=L(flex_flow="row wrap")), "bpl-drill-units")
         self.host = B(W.Box(), "bpl-drill-step-through")
         mosaics = W.HBox([
@@ -77,6 +83,11 @@ class ExampleView:
         side = image_shape(W1.shape[0] - 1)
         self.filters.value = array_to_png(filter_mosaic(W1, image_shape=side), symmetric=True, scale=2)
         self.gradients.value = array_to_png(filter_mosaic(dW1, image_shape=side), symmetric=True, scale=2)
+        tiles = f"{W1.shape[1]} tiles of {side[0]}×{side[1]}"
+        self.filters.alt = (f"W1 filters, {tiles}, weights {_span(W1[1:])} "
+                            "(blue below 0, white 0, red above).")
+        self.gradients.alt = (f"∂L/∂W1 for this image, {tiles} in the same order, values "
+                              f"{_span(dW1[1:])} (blue below 0, white 0, red above).")
         self.push_caption.value = (
             '<div style="font-size:12px">Unit j sits in the same tile in both mosaics (row label + '
             "column). Red = positive, blue = negative, white = 0; each mosaic has its own scale. "
@@ -87,10 +98,10 @@ class ExampleView:
         for j in top_units(dW1, min(N_TOP_UNITS, dW1.shape[1])):
             j = int(j)
             pair = widgets.HBox([
-                widgets.Image(value=array_to_png(W1[1:, j].reshape(side), symmetric=True, scale=3),
-                              format="png"),
-                widgets.Image(value=array_to_png(dW1[1:, j].reshape(side), symmetric=True, scale=3),
-                              format="png")])
+                AltImage(value=array_to_png(W1[1:, j].reshape(side), symmetric=True, scale=3),
+                         alt=f"filter of unit {j}, weights {_span(W1[1:, j])}"),
+                AltImage(value=array_to_png(dW1[1:, j].reshape(side), symmetric=True, scale=3),
+                         alt=f"∂L/∂W1[1:, {j}], values {_span(dW1[1:, j])}")])
             label = widgets.HTML(f'<div style="font-size:12px">unit {j}: ‖∂L/∂W1[1:, {j}]‖ = '
                                  f"{norms[j]:.3g}</div>")
             tiles.append(widgets.VBox([pair, label], layout=widgets.Layout(margin="4px")))

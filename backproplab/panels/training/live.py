@@ -17,6 +17,7 @@ from typing import Callable
 import ipywidgets as widgets
 
 from .._common import show, with_class
+from ..alt_image import AltImage
 from ..base import ErrorArea
 from . import text
 from .checkpoints import Frame
@@ -32,10 +33,10 @@ SLOTS = ("filters", "curves", "confusion")
 FRESH_WEIGHTS_SECONDS = 0.25
 
 
-def _image(cls: str) -> widgets.Image:
+def _image(cls: str) -> AltImage:
     # natural size (no stretching to the box), narrowed only to fit
     layout = widgets.Layout(max_width="100%", width="auto", align_self="flex-start")
-    return with_class(widgets.Image(format="png", layout=layout), cls)
+    return with_class(AltImage(layout=layout), cls)
 
 
 class LiveView:
@@ -119,6 +120,8 @@ class LiveView:
                 for slot in ("curves", "confusion", "filters", "filters_caption"):
                     if slot in pngs:
                         self.images[slot].value = pngs[slot]
+                if "filters" in pngs:
+                    self.images["filters"].alt = text.filters_alt(*job["filters"])
                 self.frame_step.value = step_html
                 self._apply_text(frame)
                 self._shown.update(keys)

@@ -22,6 +22,8 @@ from ...errors import ConfigError, ShapeError
 from .._common import with_class
 from .._common import PanelTypeError
 from ..base import ErrorArea, Panel, assign
+from ..keys import PanelKeys
+from ..scale import use_scale
 from . import text
 from .checkpoints import Checkpoint
 from .controls import TrainingControls
@@ -74,7 +76,7 @@ class TrainingPanel(Panel):
     def __init__(self, net: MLP, data, *, epochs: int = 10, lr: float = 0.1, batch_size: int = 32,
                  momentum: float = 0.9, lr_decay: float = 0.8, seed: int = 0, n_train: int | None = None,
                  redraw_hz: float = 4.0, render_process: bool = False, probe: int = 256,
-                 speed: float | None = None) -> None:
+                 speed: float | None = None, scale: float = 1) -> None:
         _check_data(net, data)
         settings = {"epochs": epochs, "lr": lr, "batch_size": batch_size, "momentum": momentum,
                     "lr_decay": lr_decay, "seed": seed}
@@ -98,7 +100,14 @@ class TrainingPanel(Panel):
         self.drill = DrillDown(data.x_test, data.y_test, dash=self.dash, errors=errors,
                                n_classes=net.n_classes)
         self.saver = SaveView(self.dash, self.live, errors, n_test=len(data.y_test))
-        super().__init__(self._build(errors), errors=errors)
+        self.shortcuts = PanelKeys(scope=self.css_class, shortcuts=[" "], space_buttons=["bpl-train-start",
+                                                                                  "bpl-train-pause"],
+                              description="Training dashboard: Space starts and pauses",
+                              labels={".bpl-snapshots [role=slider]": "snapshot",
+                                      ".bpl-train-speed [role=slider]": "speed"})
+        self.shortcuts.on_key(errors.guard(lambda key: self.start_or_pause(), "keyboard"))
+        super().__init__([*self._build(errors), self.shortcuts], errors=errors)
+        use_scale(self, scale)
         self.dash.observe(errors.guard(lambda change: self.live.refresh(), "replay"), names="replay")
         self.dash.observe(self._on_state, names="state")
         self.live.refresh()
@@ -186,6 +195,13 @@ class TrainingPanel(Panel):
         ok = self._halt(self.session.pause, timeout)
         self.live.settle()
         return ok
+
+    def start_or_pause(self) -> None:
+        """The Space key: pause a running run, else start or resume one (if it can: not after it ended)."""
+        if self.session.running:
+            self.pause()
+        elif not self.controls.start.disabled:
+            self.start()
 
     def stop(self, timeout: float = 10.0) -> bool:
         """End the run after the current batch; the weights and the history stay."""
@@ -322,7 +338,8 @@ def training_dashboard(*, n_train: int | None = None, n_test: int | None = None,
 
     ``n_train`` / ``n_test`` load class-balanced subsets; ``settings`` are the
     panel's keyword settings (the Trainer's ``epochs``, ``lr``, ``batch_size``,
-    ``momentum``, ``lr_decay``, ``seed``; ``redraw_hz``, ``render_process``, ``speed``).
+    ``momentum``, ``lr_decay``, ``seed``; ``redraw_hz``, ``render_process``, ``speed``,
+    ``scale``: 1.5 enlarges the panel for a projector).
     """
     from ...data import load_mnist
 

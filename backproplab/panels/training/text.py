@@ -54,7 +54,7 @@ def status_html(*, state: str, latest, epochs: int, steps_per_epoch: int, evalua
     After a divergence (``error`` a DivergenceError) a second block says what
     happened, that the last good weights were restored, and what to change.
     """
-    color = {"running": "#2e7d32", "paused": "#f57f17", "failed": "#c62828",
+    color = {"running": "#2e7d32", "paused": "#a35200", "failed": "#c62828",
              "finished": "#1565c0", "stopped": "#6d4c41"}.get(state, "#424242")
     parts = [f'<b style="color:{color}">{esc(state)}</b>']
     if latest is None:
@@ -107,6 +107,21 @@ def filters_title(record) -> str:
     if record is None:
         return "W1 filters, untrained"
     return f"W1 filters, epoch {record.epoch_fraction:.2f} (step {record.step:,})"
+
+
+def number(v: float) -> str:
+    """``v`` to 3 significant digits with a true minus sign: −0.412."""
+    return f"{float(v):.3g}".replace("-", "−")
+
+
+def filters_alt(W1: np.ndarray, title: str) -> str:
+    """The filter mosaic's text alternative: what it shows, how many tiles of what size, the range."""
+    n_pixels, n_units = W1.shape[0] - 1, W1.shape[1]
+    side = int(round(n_pixels ** 0.5))
+    tile = f"{side}×{side}" if side * side == n_pixels else f"1×{n_pixels}"
+    weights = W1[1:]  # (n_pixels, H): the bias row is not drawn
+    return (f"{title}: {n_units} tiles of {tile}, one per hidden unit, weights from "
+            f"{number(weights.min())} to {number(weights.max())} (blue below 0, white 0, red above).")
 
 
 # ------------------------------------------------------------ per class
