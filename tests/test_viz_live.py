@@ -130,7 +130,7 @@ def test_curves_append_points_and_keep_what_they_drew():
                          test_steps=[1.0], test_acc=[0.6], x_max=4)
     loss2, acc2 = _polyline_points(svg2)
     assert loss2 == loss1 + [(1.5, 0.5)] and acc2 == acc1 + [(1.5, 0.75)]
-    assert "last 0.5" in svg2 and "train 75.0 %" in svg2 and "test 60.0 %" in svg2
+    assert "last 0.5" in svg2 and "train 75.0 %" in svg2 and "test 60.0 % at epoch 1" in svg2  # which moment the test point is
     assert svg2.startswith("<svg") and 'role="img"' in svg2 and "<title>" in svg2
     # the x axis has grown to 2 epochs (the first nice number above 1.5 × 1.05; the run has 4):
     # the test point sits at epoch 1 of 2, 60 % up the accuracy plot (pixels, by hand)

@@ -165,7 +165,8 @@ class CurvesSVG:
         loss_top = _nice_top(self._loss_top, _FINE)
         last_loss = f" (last {loss[-1]:.4g})" if loss else ""
         last = [f"train {100 * acc[-1]:.1f} %"] if acc else []
-        last += [f"test {100 * test_acc[-1]:.1f} %"] if len(test_acc) else []
+        # the test accuracy of the last epoch's end, which may be older than the status line's
+        last += [f"test {100 * test_acc[-1]:.1f} % at epoch {float(list(test_steps)[-1]):.3g}"] if len(test_acc) else []
         acc_title = f"accuracy: {', '.join(last)}" if last else "accuracy"
         left = self._plot(0, f"train loss{last_loss}", x_max, loss_top,
                           [(self._points["loss"], TRAIN_COLOR, "")], [], percent=False)
