@@ -328,6 +328,33 @@ class CrossEntropy:
         return g[0] if B == 1 else g
 
 
+def mean_residual(dL: float, cache) -> np.ndarray:
+    """``dL · (ŷ − y) / B`` from a cache (ŷ (B, C), labels (B,)): the gradient of a mean loss whose
+    per-sample gradient is ŷ − y (softmax + cross-entropy w.r.t. z, the quadratic cost w.r.t. ŷ)."""
+    y_hat, y = cache
+    d = y_hat.copy()  # (B, C)
+    d[np.arange(len(y)), y] -= 1.0  # ŷ − y   (y one-hot)
+    d *= dL / len(y)  # (B, C)  the mean over the batch
+    return d
+
+
+def residual_gradient(cache) -> np.ndarray:
+    """(ŷ − y) / B written out from the one-hot y (not through ``mean_residual``); (C,) for one sample."""
+    y_hat, y = cache
+    g = (y_hat - one_hot(y, y_hat.shape[1], y_hat.dtype)) / len(y)  # (B, C)
+    return g[0] if len(g) == 1 else g
+
+
+def residual_gradient_info(cache, *, of: str, wrt: str, note: str) -> JacobianInfo:
+    """What :func:`residual_gradient` is: a scalar's gradient, one number per entry of ``wrt``."""
+    y_hat, _ = cache
+    shape = y_hat.shape[1:] if len(y_hat) == 1 else y_hat.shape
+    return JacobianInfo(
+        of=of, wrt=wrt, shape=shape, of_ndim=0, structure="gradient",
+        efficient="ŷ − y" if len(y_hat) == 1 else "(ŷ − y) / B", efficient_entries=y_hat.size, note=note,
+    )
+
+
 class SoftmaxCrossEntropy:
     """Softmax and cross-entropy fused: ``dL/dz = (ŷ − y) / B``.
 
@@ -351,29 +378,15 @@ class SoftmaxCrossEntropy:
         loss = float(np.add.reduce(np.log(s[:, 0]) - shifted[rows, y])) / len(y)
         return loss, (y_hat, y)
 
-    @staticmethod
-    def backward(dL: float, cache) -> np.ndarray:
-        y_hat, y = cache
-        B = len(y)
-        dz = y_hat.copy()  # (B, C)
-        dz[np.arange(B), y] -= 1.0  # ŷ − y   (y one-hot)
-        dz *= dL / B  # (B, C)  the mean over the batch
-        return dz
+    backward = staticmethod(mean_residual)  # dL · (ŷ − y) / B
 
     @staticmethod
     def jacobian_info(cache, role: str = "input", *, of: str = "L", wrt: str = "z") -> JacobianInfo:
-        y_hat, _ = cache
-        shape = y_hat.shape[1:] if len(y_hat) == 1 else y_hat.shape
-        return JacobianInfo(
-            of=of, wrt=wrt, shape=shape, of_ndim=0, structure="gradient",
-            efficient="ŷ − y" if len(y_hat) == 1 else "(ŷ − y) / B", efficient_entries=y_hat.size,
-            note="the fused shortcut: valid for softmax followed by cross-entropy",
-        )
+        return residual_gradient_info(cache, of=of, wrt=wrt,
+                                      note="the fused shortcut: valid for softmax followed by cross-entropy")
 
     @classmethod
     def jacobian(cls, cache, role: str = "input", *, max_entries: int = MAX_JACOBIAN_ENTRIES) -> np.ndarray:
         """∂L/∂z = (ŷ − y) / B, written out from the one-hot y (not through ``backward``)."""
         guard_size(cls.jacobian_info(cache), max_entries)
-        y_hat, y = cache
-        g = (y_hat - one_hot(y, y_hat.shape[1], y_hat.dtype)) / len(y)  # (B, C)
-        return g[0] if len(g) == 1 else g
+        return residual_gradient(cache)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .jacobian import MAX_JACOBIAN_ENTRIES, JacobianInfo, guard_size
-from .ops import Sigmoid, one_hot
+from .ops import Sigmoid, mean_residual, one_hot, residual_gradient, residual_gradient_info
 
 _SIGMOID = Sigmoid()
 
@@ -26,31 +26,18 @@ class Quadratic:
         r = y_hat - one_hot(y, y_hat.shape[1], y_hat.dtype)  # (B, C)  ŷ − y
         return float(np.einsum("bc,bc->", r, r)) / (2 * len(y)), (y_hat, y)
 
-    @staticmethod
-    def backward(dL: float, cache) -> np.ndarray:
-        y_hat, y = cache
-        d = y_hat.copy()  # (B, C)
-        d[np.arange(len(y)), y] -= 1.0  # ŷ − y
-        d *= dL / len(y)  # (B, C)  the mean over the batch
-        return d
+    backward = staticmethod(mean_residual)  # dL · (ŷ − y) / B
 
     @staticmethod
     def jacobian_info(cache, role: str = "input", *, of: str = "L", wrt: str = "ŷ") -> JacobianInfo:
-        y_hat, _ = cache
-        shape = y_hat.shape[1:] if len(y_hat) == 1 else y_hat.shape
-        return JacobianInfo(
-            of=of, wrt=wrt, shape=shape, of_ndim=0, structure="gradient",
-            efficient="ŷ − y" if len(y_hat) == 1 else "(ŷ − y) / B", efficient_entries=y_hat.size,
-            note="L is a scalar, so its Jacobian is a gradient: one number per entry of ŷ",
-        )
+        return residual_gradient_info(
+            cache, of=of, wrt=wrt, note="L is a scalar, so its Jacobian is a gradient: one number per entry of ŷ")
 
     @classmethod
     def jacobian(cls, cache, role: str = "input", *, max_entries: int = MAX_JACOBIAN_ENTRIES) -> np.ndarray:
         """∂C/∂ŷ = (ŷ − y) / B, written out from the one-hot y."""
         guard_size(cls.jacobian_info(cache), max_entries)
-        y_hat, y = cache
-        g = (y_hat - one_hot(y, y_hat.shape[1], y_hat.dtype)) / len(y)  # (B, C)
-        return g[0] if len(g) == 1 else g
+        return residual_gradient(cache)
 
 
 class SigmoidQuadratic:
